@@ -1,0 +1,428 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "mmap_file_source_impl.h"
+#include <gnuradio/io_signature.h>
+#include <boost/thread/thread.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace gr {
+namespace streamproc {
+
+namespace {
+const pmt::pmt_t k_file_pos = pmt::mp("file_pos");
+const pmt::pmt_t k_filename = pmt::mp("filename");
+const pmt::pmt_t k_offset = pmt::mp("offset");
+const pmt::pmt_t k_pass = pmt::mp("pass");
+
+// Output chunk the block asks the scheduler for: large enough that the scheduler's
+// per-call overhead does not dominate, small enough to stay in the L2/L3 caches.
+constexpr size_t k_out_buffer_bytes = size_t(1) << 20;
+// Longest a single work() call sleeps in follow mode before handing control back to
+// the scheduler (which may have been told to stop).
+constexpr int k_follow_poll_ms = 10;
+constexpr int k_follow_max_wait_ms = 100;
+} // namespace
+
+mmap_file_source::sptr mmap_file_source::make(size_t itemsize,
+                                              const std::string& filename,
+                                              bool repeat,
+                                              uint64_t offset,
+                                              uint64_t length,
+                                              bool follow,
+                                              double follow_timeout,
+                                              size_t window_bytes,
+                                              bool drop_cache)
+{
+    return gnuradio::make_block_sptr<mmap_file_source_impl>(itemsize,
+                                                             filename,
+                                                             repeat,
+                                                             offset,
+                                                             length,
+                                                             follow,
+                                                             follow_timeout,
+                                                             window_bytes,
+                                                             drop_cache);
+}
+
+static size_t checked_itemsize(size_t itemsize)
+{
+    if (itemsize == 0)
+        throw std::invalid_argument(
+            "mmap_file_source: itemsize must be at least 1 byte, got 0");
+    return itemsize;
+}
+
+static double checked_timeout(double seconds)
+{
+    if (!(seconds >= 0.0))
+        throw std::invalid_argument(
+            "mmap_file_source: follow_timeout must be >= 0 seconds, got " +
+            std::to_string(seconds));
+    return seconds;
+}
+
+mmap_file_source_impl::mmap_file_source_impl(size_t itemsize,
+                                             const std::string& filename,
+                                             bool repeat,
+                                             uint64_t offset,
+                                             uint64_t length,
+                                             bool follow,
+                                             double follow_timeout,
+                                             size_t window_bytes,
+                                             bool drop_cache)
+    : gr::sync_block("mmap_file_source",
+                     gr::io_signature::make(0, 0, 0),
+                     gr::io_signature::make(1, 1, checked_itemsize(itemsize))),
+      d_itemsize(itemsize),
+      d_window_bytes(window_bytes),
+      d_drop_cache(drop_cache),
+      d_follow(follow),
+      d_follow_timeout(checked_timeout(follow_timeout))
+{
+    d_cur = prepare(filename, repeat, offset, length, follow);
+    d_filename_pmt = pmt::string_to_symbol(filename);
+    d_pos = d_cur.offset;
+    publish();
+    set_min_output_buffer(std::max<size_t>(1, k_out_buffer_bytes / itemsize));
+}
+
+mmap_file_source_impl::~mmap_file_source_impl() = default;
+
+mmap_file_source_impl::source_state mmap_file_source_impl::prepare(
+    const std::string& filename, bool repeat, uint64_t offset, uint64_t length, bool follow)
+    const
+{
+    source_state s;
+    s.file = std::make_unique<mapped_file>(filename, d_window_bytes, d_drop_cache);
+    const uint64_t bytes = s.file->size_bytes();
+    const uint64_t items = bytes / d_itemsize;
+    if (bytes % d_itemsize != 0) {
+        d_logger->warn("{}: size {} bytes is not a multiple of itemsize {}; the last {} "
+                       "bytes are ignored",
+                       filename,
+                       bytes,
+                       d_itemsize,
+                       bytes % d_itemsize);
+    }
+    if (offset > items || (offset == items && items > 0 && !follow)) {
+        throw std::invalid_argument("mmap_file_source: offset " + std::to_string(offset) +
+                                    " items is past the end of '" + filename +
+                                    "', which holds " + std::to_string(items) +
+                                    " items of " + std::to_string(d_itemsize) +
+                                    " bytes");
+    }
+    if (length > items - offset) {
+        throw std::invalid_argument("mmap_file_source: length " + std::to_string(length) +
+                                    " items from offset " + std::to_string(offset) +
+                                    " is past the end of '" + filename + "', which holds " +
+                                    std::to_string(items) + " items of " +
+                                    std::to_string(d_itemsize) + " bytes");
+    }
+    if (items == 0)
+        d_logger->info("{} is empty", filename);
+    s.offset = offset;
+    s.length = length;
+    s.repeat = repeat;
+    return s;
+}
+
+void mmap_file_source_impl::open(const std::string& filename,
+                                 bool repeat,
+                                 uint64_t offset,
+                                 uint64_t length)
+{
+    bool follow;
+    {
+        gr::thread::scoped_lock lock(d_setlock);
+        follow = d_follow;
+    }
+    // Opening and checking happen outside the lock: they may touch the disk.
+    source_state next = prepare(filename, repeat, offset, length, follow);
+    gr::thread::scoped_lock lock(d_setlock);
+    d_next = std::move(next);
+    d_have_next = true;
+    d_next_name = filename;
+}
+
+void mmap_file_source_impl::apply_pending()
+{
+    if (!d_have_next)
+        return;
+    d_cur = std::move(d_next);
+    d_have_next = false;
+    d_filename_pmt = pmt::string_to_symbol(d_next_name);
+    d_pos = d_cur.offset;
+    d_passes = 0;
+    d_done = false;
+    d_idle = false;
+    d_tag_pending = true;
+    publish();
+}
+
+uint64_t mmap_file_source_impl::segment_end(uint64_t items_in_file) const
+{
+    return d_cur.length ? d_cur.offset + d_cur.length : items_in_file;
+}
+
+uint64_t mmap_file_source_impl::file_items()
+{
+    const uint64_t items = d_cur.file->refresh_size() / d_itemsize;
+    d_pub_size = items;
+    return items;
+}
+
+void mmap_file_source_impl::publish()
+{
+    d_pub_pos = d_pos;
+    d_pub_size = d_cur.file->size_bytes() / d_itemsize;
+    d_pub_seg_start = d_cur.offset;
+    d_pub_seg_len = d_cur.length;
+}
+
+double mmap_file_source_impl::progress() const
+{
+    const uint64_t start = d_pub_seg_start.load();
+    const uint64_t len = d_pub_seg_len.load();
+    const uint64_t end = len ? start + len : d_pub_size.load();
+    const uint64_t pos = d_pub_pos.load();
+    if (end <= start)
+        return 1.0;
+    return std::min(1.0, double(pos - std::min(pos, start)) / double(end - start));
+}
+
+std::string mmap_file_source_impl::filename() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_cur.file->path();
+}
+
+void mmap_file_source_impl::add_pass_tags(uint64_t abs_out_offset)
+{
+    pmt::pmt_t value = pmt::make_dict();
+    value = pmt::dict_add(value, k_filename, d_filename_pmt);
+    value = pmt::dict_add(value, k_offset, pmt::from_uint64(d_pos));
+    value = pmt::dict_add(value, k_pass, pmt::from_uint64(d_passes.load()));
+    add_item_tag(0, abs_out_offset, k_file_pos, value, alias_pmt());
+    if (!pmt::is_null(d_begin_tag) && d_pos == d_cur.offset)
+        add_item_tag(
+            0, abs_out_offset, d_begin_tag, pmt::from_uint64(d_passes.load()), alias_pmt());
+}
+
+bool mmap_file_source_impl::seek(int64_t seek_point, int whence)
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    apply_pending();
+    const uint64_t items = file_items();
+    const int64_t start = int64_t(d_cur.offset);
+    const int64_t end = int64_t(segment_end(items));
+    int64_t target;
+    switch (whence) {
+    case SEEK_SET:
+        target = start + seek_point;
+        break;
+    case SEEK_CUR:
+        target = int64_t(d_pos) + seek_point;
+        break;
+    case SEEK_END:
+        target = end + seek_point;
+        break;
+    default:
+        d_logger->warn("seek: unknown whence {} (use SEEK_SET, SEEK_CUR or SEEK_END)",
+                       whence);
+        return false;
+    }
+    if (target < start || target >= end) {
+        d_logger->warn("seek: item {} (whence {}) is outside the segment [{}, {}) of {}",
+                       seek_point,
+                       whence,
+                       start,
+                       end,
+                       d_cur.file->path());
+        return false;
+    }
+    d_pos = uint64_t(target);
+    d_done = false;
+    d_tag_pending = true;
+    d_pub_pos = d_pos;
+    return true;
+}
+
+void mmap_file_source_impl::set_begin_tag(pmt::pmt_t val)
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    d_begin_tag = val;
+}
+
+void mmap_file_source_impl::set_follow(bool follow)
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    d_follow = follow;
+}
+
+bool mmap_file_source_impl::follow() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_follow;
+}
+
+void mmap_file_source_impl::set_follow_timeout(double seconds)
+{
+    checked_timeout(seconds);
+    gr::thread::scoped_lock lock(d_setlock);
+    d_follow_timeout = seconds;
+}
+
+double mmap_file_source_impl::follow_timeout() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_follow_timeout;
+}
+
+void mmap_file_source_impl::set_repeat(bool repeat)
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    d_cur.repeat = repeat;
+}
+
+bool mmap_file_source_impl::repeat() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_cur.repeat;
+}
+
+bool mmap_file_source_impl::wait_for_growth(gr::thread::scoped_lock& lock, uint64_t have)
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (!d_idle) {
+        d_idle = true;
+        d_idle_since = now;
+    }
+    const auto call_end = now + std::chrono::milliseconds(k_follow_max_wait_ms);
+    while (std::chrono::steady_clock::now() < call_end) {
+        lock.unlock();
+        // An interruption point: top_block.stop() ends the wait at once.
+        boost::this_thread::sleep(boost::posix_time::milliseconds(k_follow_poll_ms));
+        lock.lock();
+        if (d_have_next || !d_follow)
+            return true;
+        if (file_items() != have)
+            return true;
+        if (d_follow_timeout > 0.0 &&
+            std::chrono::steady_clock::now() - d_idle_since >=
+                std::chrono::duration<double>(d_follow_timeout)) {
+            d_logger->info("{} has not grown for {} s; ending the stream at item {}",
+                           d_cur.file->path(),
+                           d_follow_timeout,
+                           d_pos);
+            d_done = true;
+            return false;
+        }
+    }
+    return false;
+}
+
+bool mmap_file_source_impl::stop()
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    d_logger->debug("{}: stopped at item {} of {} after {} complete passes, {} windows mapped",
+                    d_cur.file->path(),
+                    d_pos,
+                    d_pub_size.load(),
+                    d_passes.load(),
+                    d_cur.file->remaps());
+    d_cur.file->unmap();
+    return true;
+}
+
+int mmap_file_source_impl::work(int noutput_items,
+                                gr_vector_const_void_star& /*input_items*/,
+                                gr_vector_void_star& output_items)
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    auto* out = static_cast<unsigned char*>(output_items[0]);
+    const uint64_t n = uint64_t(noutput_items);
+    uint64_t produced = 0;
+
+    while (produced < n) {
+        apply_pending();
+        if (d_done)
+            break;
+        const uint64_t items = file_items();
+        const uint64_t seg_end = segment_end(items);
+        const uint64_t avail_end = std::min(seg_end, items);
+
+        if (d_pos < avail_end) {
+            if (d_tag_pending) {
+                add_pass_tags(nitems_written(0) + produced);
+                d_tag_pending = false;
+            }
+            const uint64_t k = std::min(n - produced, avail_end - d_pos);
+            const size_t want = size_t(k * d_itemsize);
+            const size_t got = d_cur.file->copy(
+                d_pos * d_itemsize, out + produced * d_itemsize, want);
+            const uint64_t whole = got / d_itemsize;
+            produced += whole;
+            d_pos += whole;
+            d_idle = false;
+            if (got < want) {
+                d_logger->error("{} shrank to {} bytes while being read (another process "
+                                "truncated it?); ending the stream at item {}",
+                                d_cur.file->path(),
+                                d_cur.file->size_bytes(),
+                                d_pos);
+                d_done = true;
+                break;
+            }
+            continue;
+        }
+
+        // At the end of what the file has for the segment.
+        if (avail_end < seg_end || d_pos > items) {
+            d_logger->error("{} shrank to {} bytes while being read (another process "
+                            "truncated it?); ending the stream at item {}",
+                            d_cur.file->path(),
+                            d_cur.file->size_bytes(),
+                            d_pos);
+            d_done = true;
+            break;
+        }
+        if (d_follow && d_cur.length == 0) {
+            if (produced > 0)
+                break; // hand over what we have before waiting
+            if (wait_for_growth(lock, items))
+                continue;
+            if (d_done)
+                break;
+            // Nothing yet: let the scheduler look at its own state, then call again.
+            break;
+        }
+        if (d_cur.repeat && seg_end > d_cur.offset) {
+            d_pos = d_cur.offset;
+            ++d_passes;
+            d_tag_pending = true;
+            continue;
+        }
+        d_done = true;
+        break;
+    }
+
+    d_pub_pos = d_pos;
+    if (produced == 0 && d_done)
+        return WORK_DONE;
+    return int(produced);
+}
+
+} // namespace streamproc
+} // namespace gr

@@ -1,0 +1,11 @@
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""gr-streamproc: fixed-memory, high-throughput processing of huge signal recordings.
+
+Blocks: mmap_file_source (memory-mapped file source with a sliding window).
+"""
+
+from .streamproc_python import *  # noqa: F401,F403
