@@ -29,7 +29,7 @@ namespace streamproc {
 class STREAMPROC_API mapped_file
 {
 public:
-    static constexpr size_t default_window_bytes = size_t(16) << 20;
+    static constexpr size_t default_window_bytes = size_t(4) << 20;
 
     /*!
      * Opens \p path. Throws std::runtime_error naming the path and the reason for a

@@ -57,7 +57,7 @@ public:
      * \param follow_timeout in follow mode, end the stream when the file has not grown
      *        for this many seconds; 0 waits until the flowgraph is stopped.
      * \param window_bytes size of the mapped window in bytes; 0 picks the default
-     *        (16 MiB). Rounded up to whole pages and at least two pages plus one item.
+     *        (4 MiB). Rounded up to whole pages, at least two pages.
      * \param drop_cache release the file's pages from the page cache behind the read
      *        position (POSIX_FADV_DONTNEED), so a huge file does not flush the cache.
      */

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(mmap_file_source.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(fa777841fa741c85df5f6210bb7cabd5)                     */
+/* BINDTOOL_HEADER_FILE_HASH(82a7666121d49b2cc87175ed1f631ff9)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -28,7 +28,7 @@ Args:
     length: items to read from offset; 0 = to the end
     follow: at end of file wait for it to grow (needs length=0)
     follow_timeout: seconds without growth before follow mode ends the stream (0 = never)
-    window_bytes: mapped window size in bytes (0 = 16 MiB)
+    window_bytes: mapped window size in bytes (0 = 4 MiB)
     drop_cache: drop pages behind the read position from the page cache)doc";
 
 static const char* __doc_gr_streamproc_mmap_file_source_seek = R"doc(Seek within the segment; whence = os.SEEK_SET (from segment start), SEEK_CUR, SEEK_END (from segment end, negative goes back). Returns False if outside the segment.)doc";

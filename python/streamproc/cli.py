@@ -1,0 +1,257 @@
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The `streamproc` command line: `streamproc bench` (side-by-side benchmarks).
+
+Benchmarks follow one protocol: the same file for ours and the stock GNU Radio chain,
+the file read once beforehand so both run from the page cache, each run in a fresh
+process (so ru_maxrss is that run's peak), ours and stock alternated (ABBA) within
+one invocation, medians and ratios reported, never a single time.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+EXIT_BAD_ARGS = 2
+
+
+class UsageError(Exception):
+    """A bad argument or unreadable input: reported in one line, exit code 2."""
+
+
+def parse_size(text):
+    """'200M', '2G', '1.5G', '4096' -> bytes (binary multiples)."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    t = text.strip().upper().rstrip("B").rstrip("I")
+    num, unit = (t[:-1], t[-1]) if t and t[-1] in units else (t, "")
+    try:
+        value = int(float(num) * units[unit])
+    except ValueError:
+        raise UsageError("cannot read size %r (use e.g. 200M or 2G)" % text)
+    if value <= 0:
+        raise UsageError("size must be positive: %r" % text)
+    return value
+
+
+def human(nbytes):
+    for unit, div in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if nbytes >= div and nbytes % div == 0:
+            return "%d%s" % (nbytes // div, unit)
+    return "%dB" % nbytes
+
+
+# ------------------------------------------------------------------ bench children
+def _maxrss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _source_chain(which, path, itemsize):
+    from gnuradio import blocks, gr
+
+    tb = gr.top_block()
+    if which == "ours":
+        from gnuradio import streamproc
+        src = streamproc.mmap_file_source(itemsize, path)
+    elif which == "stock":
+        src = blocks.file_source(itemsize, path, False)
+    else:
+        raise UsageError("unknown chain %r" % which)
+    tb.connect(src, blocks.null_sink(itemsize))
+    return tb
+
+
+CHAINS = {"source": _source_chain}
+
+
+def bench_child(args):
+    """One measured run in this (fresh) process; prints one JSON line."""
+    from gnuradio import gr  # noqa: F401  (import cost belongs to the baseline)
+
+    make = CHAINS[args.bench]
+    tb = make(args.which, args.file, args.itemsize)
+    base = _maxrss_mb()
+    t0 = time.perf_counter()
+    tb.run()
+    dt = time.perf_counter() - t0
+    print(json.dumps({"seconds": dt, "bytes": os.path.getsize(args.file),
+                      "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}))
+    return 0
+
+
+# ------------------------------------------------------------------ bench driver
+def make_recording(path, nbytes):
+    """Float32 noise, written in 64 MiB blocks (never the whole file in memory)."""
+    import numpy as np
+
+    if os.path.exists(path) and os.path.getsize(path) == nbytes:
+        return
+    rng = np.random.default_rng(7)
+    block = rng.standard_normal(16 << 20).astype(np.float32).tobytes()
+    with open(path + ".part", "wb") as f:
+        left = nbytes
+        while left > 0:
+            n = min(left, len(block))
+            f.write(block[:n])
+            left -= n
+    os.replace(path + ".part", path)
+
+
+def warm(path):
+    """Read the file once so every run starts from the page cache."""
+    with open(path, "rb", buffering=0) as f:
+        buf = bytearray(8 << 20)
+        while f.readinto(buf):
+            pass
+
+
+def run_child(bench, which, path, itemsize):
+    cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "_bench-child", "--bench", bench,
+           "--which", which, "--file", path, "--itemsize", str(itemsize)]
+    env = dict(os.environ, GR_CONF_CONTROLPORT_ON="False")
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if res.returncode != 0:
+        raise RuntimeError("benchmark run %s/%s failed:\n%s" % (bench, which, res.stderr[-2000:]))
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def bench(args):
+    sizes = [parse_size(s) for s in args.size.split(",")]
+    if args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    workdir = args.dir or os.environ.get("STREAMPROC_BENCH_DIR") or "/var/tmp"
+    if not os.path.isdir(workdir):
+        raise UsageError("benchmark directory %s does not exist" % workdir)
+    rows = []
+    made = []
+    try:
+        for size in sizes:
+            path = os.path.join(workdir, "streamproc-bench-%s.f32" % human(size))
+            if not os.path.exists(path):
+                made.append(path)
+            print("# preparing %s (%s)" % (path, human(size)), file=sys.stderr)
+            # In a child: the peak RSS of a process is inherited by the processes it
+            # starts (Linux keeps ru_maxrss across exec), so this one stays small.
+            subprocess.run([sys.executable, "-c",
+                            "from gnuradio.streamproc.cli import make_recording, warm; "
+                            "make_recording(%r, %d); warm(%r)" % (path, size, path)],
+                           check=True)
+            rows.append(bench_pair("source", "mmap_file_source", "blocks.file_source",
+                                   path, 4, args.runs))
+    finally:
+        if not args.keep:
+            for p in made:
+                os.unlink(p)
+    report(rows, args.json)
+    return 0
+
+
+def bench_pair(bench, ours_name, stock_name, path, itemsize, runs):
+    results = {"ours": [], "stock": []}
+    for r in range(runs):
+        order = ("ours", "stock") if r % 2 == 0 else ("stock", "ours")
+        for which in order:
+            results[which].append(run_child(bench, which, path, itemsize))
+            print("#   %s run %d/%d: %s %.0f MB/s" % (
+                human(os.path.getsize(path)), r + 1, runs, which,
+                results[which][-1]["bytes"] / results[which][-1]["seconds"] / 1e6),
+                file=sys.stderr)
+    nbytes = os.path.getsize(path)
+
+    def summary(rs):
+        mbps = [x["bytes"] / x["seconds"] / 1e6 for x in rs]
+        return {"mb_per_s": statistics.median(mbps), "all_mb_per_s": mbps,
+                "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
+                "rss_over_base_mb": max(x["peak_rss_mb"] - x["base_rss_mb"] for x in rs)}
+
+    ours, stock = summary(results["ours"]), summary(results["stock"])
+    pair_ratios = [s["seconds"] / o["seconds"] for o, s in zip(results["ours"], results["stock"])]
+    return {"bench": bench, "ours": ours_name, "stock": stock_name, "size": human(nbytes),
+            "bytes": nbytes, "runs": runs, "ours_stats": ours, "stock_stats": stock,
+            "ratio": ours["mb_per_s"] / stock["mb_per_s"],
+            "median_pair_ratio": statistics.median(pair_ratios)}
+
+
+def report(rows, as_json):
+    if as_json:
+        print(json.dumps(rows, indent=1))
+        return
+    head = ("%-18s %-20s %5s %11s %11s %6s %9s %9s %9s" %
+            ("ours", "stock", "size", "ours MB/s", "stock MB/s", "ratio",
+             "ours RSS", "stock RSS", "ours +RSS"))
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        o, s = r["ours_stats"], r["stock_stats"]
+        print("%-18s %-20s %5s %11.0f %11.0f %5.1fx %7.1fMB %7.1fMB %7.1fMB" % (
+            r["ours"], r["stock"], r["size"], o["mb_per_s"], s["mb_per_s"], r["ratio"],
+            o["peak_rss_mb"], s["peak_rss_mb"], o["rss_over_base_mb"]))
+    by_bench = {}
+    for r in rows:
+        by_bench.setdefault(r["bench"], []).append(r)
+    for bench_name, rs in by_bench.items():
+        if len(rs) > 1:
+            peaks = [r["ours_stats"]["peak_rss_mb"] for r in rs]
+            print("%s: ours peak RSS spread across sizes %s: %.1f MB" % (
+                bench_name, ",".join(r["size"] for r in rs), max(peaks) - min(peaks)))
+    print("(medians of %d alternated runs per chain, each in a fresh process, file in page "
+          "cache; RSS = ru_maxrss, which counts mapped file pages; +RSS = peak minus the "
+          "interpreter with gnuradio imported)" % rows[0]["runs"] if rows else "")
+
+
+# ------------------------------------------------------------------ entry point
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="streamproc",
+        description="Process huge signal recordings with gr-streamproc.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    b = sub.add_parser("bench", help="benchmark our blocks against the stock GNU Radio chains",
+                       description="Each of our blocks against the stock GNU Radio chain a user "
+                       "would otherwise build, in one run on the same file: MB/s, ratio, peak RSS.")
+    b.add_argument("--size", default="200M,2G",
+                   help="comma-separated file sizes to test (default: 200M,2G)")
+    b.add_argument("--runs", type=int, default=5, help="runs per chain and size (default: 5)")
+    b.add_argument("--dir", help="where to put the test files (default: /var/tmp)")
+    b.add_argument("--keep", action="store_true", help="keep the generated files")
+    b.add_argument("--json", action="store_true", help="print the results as JSON")
+    b.set_defaults(func=bench)
+
+    c = sub.add_parser("_bench-child", help=argparse.SUPPRESS)
+    c.add_argument("--bench", required=True, choices=sorted(CHAINS))
+    c.add_argument("--which", required=True, choices=["ours", "stock"])
+    c.add_argument("--file", required=True)
+    c.add_argument("--itemsize", type=int, required=True)
+    c.set_defaults(func=bench_child)
+    return p
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as e:
+        print("streamproc: error: %s" % e, file=sys.stderr)
+        return EXIT_BAD_ARGS
+    except (ValueError, OSError) as e:
+        print("streamproc: error: %s" % str(e).strip().splitlines()[-1], file=sys.stderr)
+        return EXIT_BAD_ARGS
+    except RuntimeError as e:
+        print("streamproc: error: %s" % e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
