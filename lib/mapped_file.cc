@@ -29,7 +29,8 @@ namespace {
 // signal fences below keep the compiler from moving or dropping the stores around
 // memcpy (which, as far as it knows, does not read this variable).
 thread_local sigjmp_buf* volatile t_copy_jmp = nullptr;
-struct sigaction g_prev_action {};
+struct sigaction g_prev_action {
+};
 std::mutex g_handler_mutex;
 
 void sigbus_handler(int sig, siginfo_t* info, void* ctx)
@@ -96,12 +97,14 @@ std::string describe_type(mode_t mode)
 void mapped_file::install_sigbus_handler()
 {
     std::lock_guard<std::mutex> guard(g_handler_mutex);
-    struct sigaction current {};
+    struct sigaction current {
+    };
     if (sigaction(SIGBUS, nullptr, &current) != 0)
         return;
     if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == &sigbus_handler)
         return;
-    struct sigaction ours {};
+    struct sigaction ours {
+    };
     ours.sa_sigaction = &sigbus_handler;
     ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&ours.sa_mask);
@@ -120,7 +123,8 @@ mapped_file::mapped_file(const std::string& path, size_t window_bytes, bool drop
 
     // stat() before open(): opening a FIFO for reading would block until a writer
     // comes along.
-    struct stat st {};
+    struct stat st {
+    };
     if (::stat(path.c_str(), &st) != 0)
         fail(path, std::strerror(errno));
     if (!S_ISREG(st.st_mode))
@@ -138,7 +142,8 @@ mapped_file::mapped_file(const std::string& path, size_t window_bytes, bool drop
     d_size = uint64_t(st.st_size);
     install_sigbus_handler();
     if (d_size > 0)
-        posix_fadvise(d_fd, 0, off_t(std::min<uint64_t>(d_size, d_window)), POSIX_FADV_WILLNEED);
+        posix_fadvise(
+            d_fd, 0, off_t(std::min<uint64_t>(d_size, d_window)), POSIX_FADV_WILLNEED);
 }
 
 mapped_file::~mapped_file()
@@ -150,7 +155,8 @@ mapped_file::~mapped_file()
 
 uint64_t mapped_file::refresh_size()
 {
-    struct stat st {};
+    struct stat st {
+    };
     if (::fstat(d_fd, &st) == 0)
         d_size = uint64_t(st.st_size);
     return d_size;
@@ -170,16 +176,16 @@ void mapped_file::map_window(uint64_t offset)
     const uint64_t start = offset / d_page * d_page;
     if (d_map != nullptr && d_drop_cache && start > d_map_start) {
         // Everything before the new window has been read.
-        posix_fadvise(d_fd, off_t(d_map_start), off_t(start - d_map_start),
-                      POSIX_FADV_DONTNEED);
+        posix_fadvise(
+            d_fd, off_t(d_map_start), off_t(start - d_map_start), POSIX_FADV_DONTNEED);
     }
     unmap();
     const size_t len = size_t(std::min<uint64_t>(d_window, d_size - start));
     void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, d_fd, off_t(start));
     if (p == MAP_FAILED)
         throw std::runtime_error("mmap_file_source: mmap of '" + d_path + "' at byte " +
-                                 std::to_string(start) + " failed: " +
-                                 std::strerror(errno));
+                                 std::to_string(start) +
+                                 " failed: " + std::strerror(errno));
     d_map = static_cast<const unsigned char*>(p);
     d_map_start = start;
     d_map_len = len;
@@ -189,7 +195,9 @@ void mapped_file::map_window(uint64_t offset)
     // Read ahead the window after this one while this one is copied.
     const uint64_t next = start + len;
     if (next < d_size)
-        posix_fadvise(d_fd, off_t(next), off_t(std::min<uint64_t>(d_window, d_size - next)),
+        posix_fadvise(d_fd,
+                      off_t(next),
+                      off_t(std::min<uint64_t>(d_window, d_size - next)),
                       POSIX_FADV_WILLNEED);
 }
 

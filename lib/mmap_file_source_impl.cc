@@ -46,14 +46,14 @@ mmap_file_source::sptr mmap_file_source::make(size_t itemsize,
                                               bool drop_cache)
 {
     return gnuradio::make_block_sptr<mmap_file_source_impl>(itemsize,
-                                                             filename,
-                                                             repeat,
-                                                             offset,
-                                                             length,
-                                                             follow,
-                                                             follow_timeout,
-                                                             window_bytes,
-                                                             drop_cache);
+                                                            filename,
+                                                            repeat,
+                                                            offset,
+                                                            length,
+                                                            follow,
+                                                            follow_timeout,
+                                                            window_bytes,
+                                                            drop_cache);
 }
 
 static size_t checked_itemsize(size_t itemsize)
@@ -100,9 +100,12 @@ mmap_file_source_impl::mmap_file_source_impl(size_t itemsize,
 
 mmap_file_source_impl::~mmap_file_source_impl() = default;
 
-mmap_file_source_impl::source_state mmap_file_source_impl::prepare(
-    const std::string& filename, bool repeat, uint64_t offset, uint64_t length, bool follow)
-    const
+mmap_file_source_impl::source_state
+mmap_file_source_impl::prepare(const std::string& filename,
+                               bool repeat,
+                               uint64_t offset,
+                               uint64_t length,
+                               bool follow) const
 {
     source_state s;
     s.file = std::make_unique<mapped_file>(filename, d_window_bytes, d_drop_cache);
@@ -120,15 +123,14 @@ mmap_file_source_impl::source_state mmap_file_source_impl::prepare(
         throw std::invalid_argument("mmap_file_source: offset " + std::to_string(offset) +
                                     " items is past the end of '" + filename +
                                     "', which holds " + std::to_string(items) +
-                                    " items of " + std::to_string(d_itemsize) +
-                                    " bytes");
+                                    " items of " + std::to_string(d_itemsize) + " bytes");
     }
     if (length > items - offset) {
         throw std::invalid_argument("mmap_file_source: length " + std::to_string(length) +
                                     " items from offset " + std::to_string(offset) +
-                                    " is past the end of '" + filename + "', which holds " +
-                                    std::to_string(items) + " items of " +
-                                    std::to_string(d_itemsize) + " bytes");
+                                    " is past the end of '" + filename +
+                                    "', which holds " + std::to_string(items) +
+                                    " items of " + std::to_string(d_itemsize) + " bytes");
     }
     if (items == 0)
         d_logger->info("{} is empty", filename);
@@ -216,8 +218,11 @@ void mmap_file_source_impl::add_pass_tags(uint64_t abs_out_offset)
     value = pmt::dict_add(value, k_pass, pmt::from_uint64(d_passes.load()));
     add_item_tag(0, abs_out_offset, k_file_pos, value, alias_pmt());
     if (!pmt::is_null(d_begin_tag) && d_pos == d_cur.offset)
-        add_item_tag(
-            0, abs_out_offset, d_begin_tag, pmt::from_uint64(d_passes.load()), alias_pmt());
+        add_item_tag(0,
+                     abs_out_offset,
+                     d_begin_tag,
+                     pmt::from_uint64(d_passes.load()),
+                     alias_pmt());
 }
 
 bool mmap_file_source_impl::seek(int64_t seek_point, int whence)
@@ -336,12 +341,13 @@ bool mmap_file_source_impl::wait_for_growth(gr::thread::scoped_lock& lock, uint6
 bool mmap_file_source_impl::stop()
 {
     gr::thread::scoped_lock lock(d_setlock);
-    d_logger->debug("{}: stopped at item {} of {} after {} complete passes, {} windows mapped",
-                    d_cur.file->path(),
-                    d_pos,
-                    d_pub_size.load(),
-                    d_passes.load(),
-                    d_cur.file->remaps());
+    d_logger->debug(
+        "{}: stopped at item {} of {} after {} complete passes, {} windows mapped",
+        d_cur.file->path(),
+        d_pos,
+        d_pub_size.load(),
+        d_passes.load(),
+        d_cur.file->remaps());
     d_cur.file->unmap();
     return true;
 }
@@ -370,8 +376,8 @@ int mmap_file_source_impl::work(int noutput_items,
             }
             const uint64_t k = std::min(n - produced, avail_end - d_pos);
             const size_t want = size_t(k * d_itemsize);
-            const size_t got = d_cur.file->copy(
-                d_pos * d_itemsize, out + produced * d_itemsize, want);
+            const size_t got =
+                d_cur.file->copy(d_pos * d_itemsize, out + produced * d_itemsize, want);
             const uint64_t whole = got / d_itemsize;
             produced += whole;
             d_pos += whole;
