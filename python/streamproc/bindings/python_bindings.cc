@@ -22,6 +22,7 @@ namespace py = pybind11;
 /**************************************/
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_mmap_file_source(py::module& m);
+void bind_ols_fir(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -51,5 +52,6 @@ PYBIND11_MODULE(streamproc_python, m)
     /**************************************/
     // BINDING_FUNCTION_CALLS(
     bind_mmap_file_source(m);
+    bind_ols_fir(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -1,0 +1,80 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_STREAMPROC_OLS_FIR_H
+#define INCLUDED_STREAMPROC_OLS_FIR_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/gr_complex.h>
+#include <gnuradio/streamproc/api.h>
+#include <vector>
+
+namespace gr {
+namespace streamproc {
+
+/*!
+ * \brief Overlap-save FFT FIR filter with decimation: a faster drop-in for
+ * filter.fft_filter_fff / _ccc / _ccf.
+ * \ingroup streamproc
+ *
+ * \details
+ * Output j is y[j] = sum_k taps[k] * x[j*D - k], exactly as fft_filter_* and
+ * fir_filter_* compute it (same arguments, so one can replace the other). Overlap-save
+ * with set_history() (no tail to add, no zero fill), real FFTs (r2c/c2r) for
+ * ols_fir_fff, FFTW plans made once. With decimation D the spectrum of each block is
+ * folded D times before an inverse FFT D times smaller, so the outputs that decimation
+ * drops are never computed. fft_size = 0 picks the FFT size with the lowest modelled
+ * cost per output for the tap count and decimation (see docs/ols_fir.md).
+ *
+ * Blocks of outputs are laid out from the start of the stream whatever the work-call
+ * sizes, so tiny and huge work calls give bit-identical output, and the last,
+ * partial block is produced when the input ends.
+ *
+ * New taps (set_taps() or a message on port "taps": f32vector, or c32vector for
+ * ols_fir_ccc) take effect at the next block boundary; the output stays continuous
+ * (no sample lost or repeated) and the tap count may change. The block declares a
+ * sample delay of (ntaps-1)/2, the group delay of a linear-phase filter, so tags
+ * stay on the samples they describe; override with declare_sample_delay().
+ *
+ * A NaN or Inf in the input spoils only the outputs whose window contains it.
+ */
+template <class T, class TAP_T>
+class STREAMPROC_API ols_fir : virtual public gr::block
+{
+public:
+    using sptr = std::shared_ptr<ols_fir<T, TAP_T>>;
+
+    /*!
+     * \param decimation keep every decimation-th output (>= 1)
+     * \param taps filter taps (at least one)
+     * \param fft_size FFT size; 0 picks it automatically. A given size must be at
+     *        least the tap count and a multiple of the decimation.
+     */
+    static sptr make(int decimation, const std::vector<TAP_T>& taps, int fft_size = 0);
+
+    //! New taps (any count); effective at the next block boundary. Throws
+    //! std::invalid_argument for empty taps, or taps that do not fit a given fft_size.
+    virtual void set_taps(const std::vector<TAP_T>& taps) = 0;
+    //! The taps in use, or the new ones once set_taps() has been called.
+    virtual std::vector<TAP_T> taps() const = 0;
+    //! The FFT size in use.
+    virtual int fft_size() const = 0;
+    virtual int decimation() const = 0;
+    //! Outputs computed per FFT block.
+    virtual int block_outputs() const = 0;
+    //! Blocks computed by direct convolution because their input held NaN or Inf.
+    virtual unsigned long long direct_blocks() const = 0;
+};
+
+using ols_fir_fff = ols_fir<float, float>;
+using ols_fir_ccc = ols_fir<gr_complex, gr_complex>;
+using ols_fir_ccf = ols_fir<gr_complex, float>;
+
+} // namespace streamproc
+} // namespace gr
+
+#endif /* INCLUDED_STREAMPROC_OLS_FIR_H */
