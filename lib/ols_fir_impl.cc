@@ -292,11 +292,11 @@ void ols_fir_impl<T, TAP_T>::queue_tags(uint64_t end)
 template <class T, class TAP_T>
 void ols_fir_impl<T, TAP_T>::emit_tags(uint64_t out_end)
 {
-    // A tag on input sample t belongs to output (t + delay) / D.
-    const uint64_t delay = this->sample_delay(0);
+    // A tag on input item t belongs to output t / D. GNU Radio has already added
+    // the declared sample delay to the offsets get_tags_in_range() returned.
     auto keep = d_tag_queue.begin();
     for (auto& tag : d_tag_queue) {
-        const uint64_t o = (tag.offset + delay) / d_decim;
+        const uint64_t o = tag.offset / d_decim;
         if (o < out_end) {
             gr::tag_t t = tag;
             t.offset = o;
