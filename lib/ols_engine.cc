@@ -234,17 +234,21 @@ const T* ols_engine<T>::compute_block(const T* in, size_t valid)
     else
         std::memcpy(buf, src, N * sizeof(T));
 
-    // One NaN or Inf would spread through the FFT to every output of the block.
+    const T* out = finish();
+    // A NaN or Inf in the input spreads through the FFT to every output of the block
+    // (NaN survives every addition and multiplication, and an infinite input gives
+    // NaN bins), so checking the M outputs - D times fewer than the inputs - finds
+    // it. Such a block, or one whose FFT overflowed, is filtered directly instead.
     float sum = 0.0f;
-    volk_32f_accumulator_s32f(&sum, reinterpret_cast<const float*>(buf), unsigned(2 * N));
-    if (!std::isfinite(sum)) {
-        if (src == in) {
-            std::memcpy(d_padded.data(), in, span * sizeof(T));
-            src = d_padded.data();
-        }
-        return direct(src);
+    volk_32f_accumulator_s32f(
+        &sum, reinterpret_cast<const float*>(out), unsigned(d_nout * (is_real ? 1 : 2)));
+    if (std::isfinite(sum))
+        return out;
+    if (src == in) {
+        std::memcpy(d_padded.data(), in, span * sizeof(T));
+        src = d_padded.data();
     }
-    return finish();
+    return direct(src);
 }
 
 template <class T>

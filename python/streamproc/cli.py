@@ -54,30 +54,56 @@ def _maxrss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _source_chain(which, path, itemsize):
+def _source_chain(which, path, case):
+    """mmap_file_source -> null_sink against blocks.file_source -> null_sink."""
     from gnuradio import blocks, gr
 
+    itemsize = case["itemsize"]
     tb = gr.top_block()
     if which == "ours":
         from gnuradio import streamproc
         src = streamproc.mmap_file_source(itemsize, path)
-    elif which == "stock":
-        src = blocks.file_source(itemsize, path, False)
     else:
-        raise UsageError("unknown chain %r" % which)
+        src = blocks.file_source(itemsize, path, False)
     tb.connect(src, blocks.null_sink(itemsize))
     return tb
 
 
-CHAINS = {"source": _source_chain}
+def bench_taps(ntaps, complex_taps):
+    import numpy as np
+
+    rng = np.random.default_rng(ntaps)
+    h = rng.standard_normal(ntaps).astype(np.float32) / np.sqrt(ntaps)
+    if complex_taps:
+        return (h + 1j * rng.standard_normal(ntaps).astype(np.float32) / np.sqrt(ntaps)).tolist()
+    return h.tolist()
+
+
+def _filter_chain(which, path, case):
+    """mmap_file_source -> ols_fir_T -> null_sink against the same with fft_filter_T
+    (both read the file the same way: only the filter differs)."""
+    from gnuradio import blocks, filter as grfilter, gr, streamproc
+
+    kind = case["type"]
+    itemsize = 4 if kind == "fff" else 8
+    taps = bench_taps(case["ntaps"], kind == "ccc")
+    make = getattr(streamproc, "ols_fir_" + kind) if which == "ours" else \
+        getattr(grfilter, "fft_filter_" + kind)
+    tb = gr.top_block()
+    tb.connect(streamproc.mmap_file_source(itemsize, path), make(case["decim"], taps),
+               blocks.null_sink(itemsize))
+    return tb
+
+
+CHAINS = {"source": _source_chain, "filter": _filter_chain}
 
 
 def bench_child(args):
     """One measured run in this (fresh) process; prints one JSON line."""
     from gnuradio import gr  # noqa: F401  (import cost belongs to the baseline)
 
-    make = CHAINS[args.bench]
-    tb = make(args.which, args.file, args.itemsize)
+    case = json.loads(args.case)
+    tb = CHAINS[case["bench"]](args.which, args.file, case)
     base = _maxrss_mb()
     t0 = time.perf_counter()
     tb.run()
@@ -113,39 +139,75 @@ def warm(path):
             pass
 
 
-def run_child(bench, which, path, itemsize):
-    cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "_bench-child", "--bench", bench,
-           "--which", which, "--file", path, "--itemsize", str(itemsize)]
+def run_child(case, which, path):
+    cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "_bench-child",
+           "--case", json.dumps(case), "--which", which, "--file", path]
     env = dict(os.environ, GR_CONF_CONTROLPORT_ON="False")
     res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
-        raise RuntimeError("benchmark run %s/%s failed:\n%s" % (bench, which, res.stderr[-2000:]))
+        raise RuntimeError("benchmark run %s/%s failed:\n%s" % (case["name"], which, res.stderr[-2000:]))
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+BENCHES = ("source", "filter")
+
+
+def filter_cases(ntaps_list, decims):
+    cases = []
+    for kind in ("fff", "ccc", "ccf"):
+        for ntaps in ntaps_list:
+            for decim in decims:
+                cases.append({"bench": "filter", "type": kind, "ntaps": ntaps, "decim": decim,
+                              "itemsize": 4 if kind == "fff" else 8,
+                              "name": "%s %d taps D=%d" % (kind, ntaps, decim),
+                              "ours": "ols_fir_" + kind, "stock": "fft_filter_" + kind})
+    return cases
+
+
+def prepare_file(workdir, size, made):
+    path = os.path.join(workdir, "streamproc-bench-%s.f32" % human(size))
+    if not os.path.exists(path):
+        made.append(path)
+    print("# preparing %s (%s)" % (path, human(size)), file=sys.stderr)
+    # In a child: the peak RSS of a process is inherited by the processes it starts
+    # (Linux keeps ru_maxrss across exec), so this one stays small.
+    subprocess.run([sys.executable, "-c",
+                    "from gnuradio.streamproc.cli import make_recording, warm; "
+                    "make_recording(%r, %d); warm(%r)" % (path, size, path)], check=True)
+    return path
 
 
 def bench(args):
     sizes = [parse_size(s) for s in args.size.split(",")]
+    only = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
+    for b in only:
+        if b not in BENCHES:
+            raise UsageError("unknown benchmark %r (choose from %s)" % (b, ", ".join(BENCHES)))
     if args.runs < 1:
         raise UsageError("--runs must be at least 1")
+    try:
+        ntaps_list = [int(t) for t in args.taps.split(",")]
+        decims = [int(d) for d in args.decim.split(",")]
+    except ValueError:
+        raise UsageError("--taps and --decim take comma-separated whole numbers")
+    if min(ntaps_list) < 1 or min(decims) < 1:
+        raise UsageError("tap counts and decimations must be at least 1")
     workdir = args.dir or os.environ.get("STREAMPROC_BENCH_DIR") or "/var/tmp"
     if not os.path.isdir(workdir):
         raise UsageError("benchmark directory %s does not exist" % workdir)
     rows = []
     made = []
     try:
-        for size in sizes:
-            path = os.path.join(workdir, "streamproc-bench-%s.f32" % human(size))
-            if not os.path.exists(path):
-                made.append(path)
-            print("# preparing %s (%s)" % (path, human(size)), file=sys.stderr)
-            # In a child: the peak RSS of a process is inherited by the processes it
-            # starts (Linux keeps ru_maxrss across exec), so this one stays small.
-            subprocess.run([sys.executable, "-c",
-                            "from gnuradio.streamproc.cli import make_recording, warm; "
-                            "make_recording(%r, %d); warm(%r)" % (path, size, path)],
-                           check=True)
-            rows.append(bench_pair("source", "mmap_file_source", "blocks.file_source",
-                                   path, 4, args.runs))
+        if "source" in only:
+            for size in sizes:
+                path = prepare_file(workdir, size, made)
+                case = {"bench": "source", "itemsize": 4, "name": "source",
+                        "ours": "mmap_file_source", "stock": "blocks.file_source"}
+                rows.append(bench_pair(case, path, args.runs))
+        if "filter" in only:
+            path = prepare_file(workdir, parse_size(args.filter_size), made)
+            for case in filter_cases(ntaps_list, decims):
+                rows.append(bench_pair(case, path, args.runs))
     finally:
         if not args.keep:
             for p in made:
@@ -154,29 +216,30 @@ def bench(args):
     return 0
 
 
-def bench_pair(bench, ours_name, stock_name, path, itemsize, runs):
+def bench_pair(case, path, runs):
     results = {"ours": [], "stock": []}
+    nbytes = os.path.getsize(path)
     for r in range(runs):
         order = ("ours", "stock") if r % 2 == 0 else ("stock", "ours")
         for which in order:
-            results[which].append(run_child(bench, which, path, itemsize))
-            print("#   %s run %d/%d: %s %.0f MB/s" % (
-                human(os.path.getsize(path)), r + 1, runs, which,
-                results[which][-1]["bytes"] / results[which][-1]["seconds"] / 1e6),
+            res = run_child(case, which, path)
+            results[which].append(res)
+            print("#   %s %s run %d/%d: %s %.0f MB/s" % (
+                case["name"], human(nbytes), r + 1, runs, which, res["bytes"] / res["seconds"] / 1e6),
                 file=sys.stderr)
-    nbytes = os.path.getsize(path)
 
     def summary(rs):
         mbps = [x["bytes"] / x["seconds"] / 1e6 for x in rs]
         return {"mb_per_s": statistics.median(mbps), "all_mb_per_s": mbps,
+                "msamples_per_s": statistics.median(mbps) / case["itemsize"],
                 "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
                 "rss_over_base_mb": max(x["peak_rss_mb"] - x["base_rss_mb"] for x in rs)}
 
     ours, stock = summary(results["ours"]), summary(results["stock"])
     pair_ratios = [s["seconds"] / o["seconds"] for o, s in zip(results["ours"], results["stock"])]
-    return {"bench": bench, "ours": ours_name, "stock": stock_name, "size": human(nbytes),
-            "bytes": nbytes, "runs": runs, "ours_stats": ours, "stock_stats": stock,
-            "ratio": ours["mb_per_s"] / stock["mb_per_s"],
+    return {"bench": case["bench"], "case": case, "ours": case["ours"], "stock": case["stock"],
+            "size": human(nbytes), "bytes": nbytes, "runs": runs, "ours_stats": ours,
+            "stock_stats": stock, "ratio": ours["mb_per_s"] / stock["mb_per_s"],
             "median_pair_ratio": statistics.median(pair_ratios)}
 
 
@@ -184,27 +247,27 @@ def report(rows, as_json):
     if as_json:
         print(json.dumps(rows, indent=1))
         return
-    head = ("%-18s %-20s %5s %11s %11s %6s %9s %9s %9s" %
-            ("ours", "stock", "size", "ours MB/s", "stock MB/s", "ratio",
+    if not rows:
+        return
+    head = ("%-17s %-19s %-13s %5s %10s %10s %9s %6s %9s %9s %9s" %
+            ("ours", "stock", "case", "file", "ours MB/s", "stock MB/s", "ours MS/s", "ratio",
              "ours RSS", "stock RSS", "ours +RSS"))
     print(head)
     print("-" * len(head))
     for r in rows:
-        o, s = r["ours_stats"], r["stock_stats"]
-        print("%-18s %-20s %5s %11.0f %11.0f %5.1fx %7.1fMB %7.1fMB %7.1fMB" % (
-            r["ours"], r["stock"], r["size"], o["mb_per_s"], s["mb_per_s"], r["ratio"],
-            o["peak_rss_mb"], s["peak_rss_mb"], o["rss_over_base_mb"]))
-    by_bench = {}
-    for r in rows:
-        by_bench.setdefault(r["bench"], []).append(r)
-    for bench_name, rs in by_bench.items():
-        if len(rs) > 1:
-            peaks = [r["ours_stats"]["peak_rss_mb"] for r in rs]
-            print("%s: ours peak RSS spread across sizes %s: %.1f MB" % (
-                bench_name, ",".join(r["size"] for r in rs), max(peaks) - min(peaks)))
-    print("(medians of %d alternated runs per chain, each in a fresh process, file in page "
-          "cache; RSS = ru_maxrss, which counts mapped file pages; +RSS = peak minus the "
-          "interpreter with gnuradio imported)" % rows[0]["runs"] if rows else "")
+        o, s, c = r["ours_stats"], r["stock_stats"], r["case"]
+        label = "-" if c["bench"] == "source" else "%d taps D=%d" % (c["ntaps"], c["decim"])
+        print("%-17s %-19s %-13s %5s %10.0f %10.0f %9.1f %5.2fx %7.1fMB %7.1fMB %7.1fMB" % (
+            r["ours"], r["stock"], label, r["size"], o["mb_per_s"], s["mb_per_s"],
+            o["msamples_per_s"], r["ratio"], o["peak_rss_mb"], s["peak_rss_mb"], o["rss_over_base_mb"]))
+    src = [r for r in rows if r["bench"] == "source"]
+    if len(src) > 1:
+        peaks = [r["ours_stats"]["peak_rss_mb"] for r in src]
+        print("source: ours peak RSS spread across sizes %s: %.1f MB" % (
+            ",".join(r["size"] for r in src), max(peaks) - min(peaks)))
+    print("(medians of %d alternated runs per chain, each in a fresh process, file in page cache; "
+          "MB/s and MS/s of input; RSS = ru_maxrss, which counts mapped file pages; +RSS = peak "
+          "minus the interpreter with gnuradio imported)" % rows[0]["runs"])
 
 
 # ------------------------------------------------------------------ entry point
@@ -219,18 +282,21 @@ def build_parser():
                        description="Each of our blocks against the stock GNU Radio chain a user "
                        "would otherwise build, in one run on the same file: MB/s, ratio, peak RSS.")
     b.add_argument("--size", default="200M,2G",
-                   help="comma-separated file sizes to test (default: 200M,2G)")
-    b.add_argument("--runs", type=int, default=5, help="runs per chain and size (default: 5)")
+                   help="comma-separated file sizes for the source benchmark (default: 200M,2G)")
+    b.add_argument("--only", help="comma-separated benchmarks to run: %s (default: all)" % ",".join(BENCHES))
+    b.add_argument("--filter-size", default="256M", help="file size for the filter benchmarks (default: 256M)")
+    b.add_argument("--taps", default="33,129,1025,4097", help="tap counts for the filter benchmarks")
+    b.add_argument("--decim", default="1,8", help="decimations for the filter benchmarks")
+    b.add_argument("--runs", type=int, default=5, help="runs per chain and case (default: 5)")
     b.add_argument("--dir", help="where to put the test files (default: /var/tmp)")
     b.add_argument("--keep", action="store_true", help="keep the generated files")
     b.add_argument("--json", action="store_true", help="print the results as JSON")
     b.set_defaults(func=bench)
 
     c = sub.add_parser("_bench-child", help=argparse.SUPPRESS)
-    c.add_argument("--bench", required=True, choices=sorted(CHAINS))
+    c.add_argument("--case", required=True)
     c.add_argument("--which", required=True, choices=["ours", "stock"])
     c.add_argument("--file", required=True)
-    c.add_argument("--itemsize", type=int, required=True)
     c.set_defaults(func=bench_child)
     return p
 
