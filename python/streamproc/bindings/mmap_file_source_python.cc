@@ -10,7 +10,7 @@
 /* If manual edits are made, the following tags should be modified accordingly.    */
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
-/* BINDTOOL_HEADER_FILE(mmap_file_source.h)                                        */
+/* BINDTOOL_HEADER_FILE(mmap_file_source.h) */
 /* BINDTOOL_HEADER_FILE_HASH(82a7666121d49b2cc87175ed1f631ff9)                     */
 /***********************************************************************************/
 

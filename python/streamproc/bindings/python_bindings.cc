@@ -23,6 +23,10 @@ namespace py = pybind11;
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_mmap_file_source(py::module& m);
 void bind_ols_fir(py::module& m);
+void bind_stft_cc(py::module& m);
+void bind_stft_fc(py::module& m);
+void bind_welch_cf(py::module& m);
+void bind_welch_ff(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -53,5 +57,9 @@ PYBIND11_MODULE(streamproc_python, m)
     // BINDING_FUNCTION_CALLS(
     bind_mmap_file_source(m);
     bind_ols_fir(m);
+    bind_stft_cc(m);
+    bind_stft_fc(m);
+    bind_welch_cf(m);
+    bind_welch_ff(m);
     // ) END BINDING_FUNCTION_CALLS
 }

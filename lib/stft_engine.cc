@@ -1,0 +1,243 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "stft_engine.h"
+#include <gnuradio/fft/fft.h>
+#include <fftw3.h>
+#include <volk/volk.h>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+namespace gr {
+namespace streamproc {
+
+namespace {
+
+fftwf_plan make_plan(size_t n, size_t howmany, float* in, gr_complex* out)
+{
+    const int nn = int(n);
+    return fftwf_plan_many_dft_r2c(1,
+                                   &nn,
+                                   int(howmany),
+                                   in,
+                                   nullptr,
+                                   1,
+                                   nn,
+                                   reinterpret_cast<fftwf_complex*>(out),
+                                   nullptr,
+                                   1,
+                                   nn / 2 + 1,
+                                   FFTW_MEASURE);
+}
+
+fftwf_plan make_plan(size_t n, size_t howmany, gr_complex* in, gr_complex* out)
+{
+    const int nn = int(n);
+    return fftwf_plan_many_dft(1,
+                               &nn,
+                               int(howmany),
+                               reinterpret_cast<fftwf_complex*>(in),
+                               nullptr,
+                               1,
+                               nn,
+                               reinterpret_cast<fftwf_complex*>(out),
+                               nullptr,
+                               1,
+                               nn,
+                               FFTW_FORWARD,
+                               FFTW_MEASURE);
+}
+
+inline void apply_window(float* dst, const float* src, const float* w, size_t n)
+{
+    volk_32f_x2_multiply_32f(dst, src, w, unsigned(n));
+}
+
+inline void apply_window(gr_complex* dst, const gr_complex* src, const float* w, size_t n)
+{
+    volk_32fc_32f_multiply_32fc(dst, src, w, unsigned(n));
+}
+
+} // namespace
+
+template <class T>
+void stft_engine<T>::check_window(const std::vector<float>& window, size_t fft_size)
+{
+    if (window.size() != fft_size)
+        throw std::invalid_argument("window has " + std::to_string(window.size()) +
+                                    " values, fft_size is " + std::to_string(fft_size) +
+                                    " (they must be equal)");
+    for (float w : window)
+        if (!std::isfinite(w))
+            throw std::invalid_argument("window values must be finite");
+}
+
+template <class T>
+stft_engine<T>::stft_engine(size_t fft_size,
+                            size_t hop,
+                            const std::vector<float>& window,
+                            size_t batch)
+    : d_n(fft_size),
+      d_hop(hop),
+      d_nbins(is_real ? fft_size / 2 + 1 : fft_size),
+      d_batch(batch ? batch
+                    : std::clamp<size_t>(16384 / std::max<size_t>(fft_size, 1), 1, 16))
+{
+    if (fft_size < 2)
+        throw std::invalid_argument("fft_size must be at least 2, got " +
+                                    std::to_string(fft_size));
+    if (hop < 1)
+        throw std::invalid_argument("hop must be at least 1, got " + std::to_string(hop));
+    check_window(window, fft_size);
+    d_window_vec = window;
+    d_window.assign(window.begin(), window.end());
+    d_in.resize(d_batch * d_n);
+    d_out.resize(d_batch * d_nbins);
+    std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
+    d_plan = make_plan(d_n, d_batch, d_in.data(), d_out.data());
+    if (!d_plan)
+        throw std::runtime_error("FFTW could not plan a " + std::to_string(d_n) +
+                                 "-point transform");
+}
+
+template <class T>
+stft_engine<T>::~stft_engine()
+{
+    std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
+    fftwf_destroy_plan(static_cast<fftwf_plan>(d_plan));
+}
+
+template <class T>
+void stft_engine<T>::set_window(const std::vector<float>& window)
+{
+    check_window(window, d_n);
+    d_window_vec = window;
+    std::copy(window.begin(), window.end(), d_window.begin());
+}
+
+template <class T>
+const gr_complex* stft_engine<T>::transform(const T* in, size_t nframes)
+{
+    nframes = std::min(nframes, d_batch);
+    for (size_t k = 0; k < nframes; ++k)
+        apply_window(d_in.data() + k * d_n, in + k * d_hop, d_window.data(), d_n);
+    // Always the batch plan, even for fewer frames (the other slots hold old frames
+    // whose results are ignored): a plan for another batch size may order its
+    // arithmetic differently, and the output must not depend on work-call sizes.
+    fftwf_execute(static_cast<fftwf_plan>(d_plan));
+    return d_out.data();
+}
+
+template class stft_engine<float>;
+template class stft_engine<gr_complex>;
+
+// ---------------------------------------------------------------------------------
+
+psd_averager::scaling_t psd_averager::parse_scaling(const std::string& scaling)
+{
+    if (scaling == "density")
+        return scaling_t::density;
+    if (scaling == "spectrum")
+        return scaling_t::spectrum;
+    throw std::invalid_argument("scaling must be \"density\" or \"spectrum\", got \"" +
+                                scaling + "\"");
+}
+
+psd_averager::psd_averager(size_t fft_size,
+                           size_t nbins,
+                           size_t navg,
+                           scaling_t scaling,
+                           double sample_rate,
+                           bool onesided,
+                           bool shift,
+                           bool db,
+                           const std::vector<float>& window)
+    : d_n(fft_size),
+      d_nbins(nbins),
+      d_navg(navg),
+      d_scaling(scaling),
+      d_rate(sample_rate),
+      d_onesided(onesided),
+      d_shift(shift),
+      d_db(db)
+{
+    if (navg < 1)
+        throw std::invalid_argument("navg must be at least 1, got " +
+                                    std::to_string(navg));
+    if (!(sample_rate > 0.0) || !std::isfinite(sample_rate))
+        throw std::invalid_argument("sample_rate must be positive, got " +
+                                    std::to_string(sample_rate));
+    d_acc.assign(nbins, 0.0f);
+    d_mag.resize(nbins);
+    d_scale.resize(nbins);
+    compute_scale(window);
+}
+
+void psd_averager::compute_scale(const std::vector<float>& window)
+{
+    double s1 = 0.0, s2 = 0.0;
+    for (float w : window) {
+        s1 += w;
+        s2 += double(w) * w;
+    }
+    double scale =
+        d_scaling == scaling_t::density ? 1.0 / (d_rate * s2) : 1.0 / (s1 * s1);
+    scale /= double(d_navg);
+    for (size_t k = 0; k < d_nbins; ++k) {
+        const bool edge = k == 0 || (d_n % 2 == 0 && k == d_n / 2);
+        d_scale[k] = float(d_onesided && !edge ? 2.0 * scale : scale);
+    }
+}
+
+void psd_averager::set_window(const std::vector<float>& window) { compute_scale(window); }
+
+size_t psd_averager::add(const gr_complex* spectra,
+                         size_t nframes,
+                         float* out,
+                         size_t max_out,
+                         size_t* frames_used)
+{
+    size_t written = 0;
+    size_t k = 0;
+    for (; k < nframes; ++k) {
+        if (written == max_out)
+            break;
+        volk_32fc_magnitude_squared_32f(
+            d_mag.data(), spectra + k * d_nbins, unsigned(d_nbins));
+        volk_32f_x2_add_32f(d_acc.data(), d_acc.data(), d_mag.data(), unsigned(d_nbins));
+        if (++d_count < d_navg)
+            continue;
+        float* o = out + written * d_nbins;
+        volk_32f_x2_multiply_32f(
+            d_mag.data(), d_acc.data(), d_scale.data(), unsigned(d_nbins));
+        if (d_shift) {
+            // fftshift: bins N/2.. first (the negative frequencies), then 0..N/2-1
+            const size_t h = d_nbins / 2 + d_nbins % 2; // first bin of the upper half
+            std::copy(d_mag.begin() + h, d_mag.end(), o);
+            std::copy(d_mag.begin(), d_mag.begin() + h, o + (d_nbins - h));
+        } else {
+            std::copy(d_mag.begin(), d_mag.end(), o);
+        }
+        if (d_db) {
+            // once per navg frames: exact log10 (VOLK's log2 is a polynomial
+            // approximation, and gives -127 instead of -inf for 0)
+            for (size_t i = 0; i < d_nbins; ++i)
+                o[i] = 10.0f * std::log10(o[i]);
+        }
+        std::fill(d_acc.begin(), d_acc.end(), 0.0f);
+        d_count = 0;
+        ++written;
+    }
+    *frames_used = k;
+    return written;
+}
+
+} // namespace streamproc
+} // namespace gr
