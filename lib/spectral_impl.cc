@@ -13,6 +13,7 @@
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
 
 namespace gr {
@@ -73,6 +74,16 @@ spectral_impl<BASE, T, WELCH>::spectral_impl(const char* name,
     if (is_real && !d_onesided)
         d_full.resize(d_engine.batch() * d_engine.fft_size());
     this->set_relative_rate(1, uint64_t(d_engine.hop()) * d_frames_per_out);
+    // Room for several batches per call: GNU Radio's default output buffer (32 KiB)
+    // holds only four 1024-bin vectors, and a partial batch costs a whole one.
+    // The item count is rounded to what the double-mapped buffer allocates anyway
+    // (whole pages), which also keeps GNU Radio from warning about odd item sizes
+    // such as 513 bins.
+    const size_t item_bytes = d_vlen * (WELCH ? sizeof(float) : sizeof(gr_complex));
+    const size_t granule = 4096 / std::gcd(item_bytes, size_t(4096));
+    const size_t want = std::max<size_t>(4 * d_engine.batch() / d_frames_per_out + 1,
+                                         (size_t(1) << 20) / item_bytes);
+    this->set_min_output_buffer(long((want + granule - 1) / granule * granule));
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
     d_tag_queue.reserve(64);
     d_tag_scratch.reserve(64);

@@ -95,7 +95,40 @@ def _filter_chain(which, path, case):
     return tb
 
 
-CHAINS = {"source": _source_chain, "filter": _filter_chain}
+def _spectral_chain(which, path, case):
+    """Our overlapped STFT/Welch blocks against the stock chains without overlap:
+    stream_to_vector + fft_vfc/fft_vcc, and fft.logpwrfft_c."""
+    from gnuradio import blocks, fft, gr, streamproc
+    from gnuradio.fft import logpwrfft
+
+    n, kind = case["fft_size"], case["type"]
+    window = fft.window.hann(n)
+    itemsize = case["itemsize"]
+    tb = gr.top_block()
+    src = streamproc.mmap_file_source(itemsize, path)
+    if which == "ours":
+        if kind == "stft_fc":
+            blk = streamproc.stft_fc(n, case["hop"], window)
+            out = blk.vlen() * 8
+        elif kind == "stft_cc":
+            blk = streamproc.stft_cc(n, case["hop"], window)
+            out = n * 8
+        else:
+            blk = streamproc.welch_cf(n, case["hop"], window, case["navg"], "density", 1e6, False, True)
+            out = n * 4
+        tb.connect(src, blk, blocks.null_sink(out))
+    elif kind in ("stft_fc", "stft_cc"):
+        s2v = blocks.stream_to_vector(itemsize, n)
+        f = fft.fft_vfc(n, True, window, 1) if kind == "stft_fc" else fft.fft_vcc(n, True, window, False, 1)
+        tb.connect(src, s2v, f, blocks.null_sink(n * 8))
+    else:
+        avg = case["navg"] > 1
+        blk = logpwrfft.logpwrfft_c(1e6, n, 1.0, 1e6 / n, 1.0 / case["navg"] if avg else 1.0, avg)
+        tb.connect(src, blk, blocks.null_sink(n * 4))
+    return tb
+
+
+CHAINS = {"source": _source_chain, "filter": _filter_chain, "spectral": _spectral_chain}
 
 
 def bench_child(args):
@@ -149,7 +182,20 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter")
+BENCHES = ("source", "filter", "spectral")
+
+
+def spectral_cases():
+    n = 1024
+    stock_stft = {"stft_fc": "s2v+fft_vfc", "stft_cc": "s2v+fft_vcc"}
+    cases = [{"bench": "spectral", "type": k, "fft_size": n, "hop": n // 2, "navg": 1,
+              "itemsize": 4 if k == "stft_fc" else 8, "name": "%s 50%%" % k,
+              "ours": k, "stock": stock_stft[k]} for k in ("stft_fc", "stft_cc")]
+    for navg in (1, 8):
+        cases.append({"bench": "spectral", "type": "welch_cf", "fft_size": n, "hop": n // 2, "navg": navg,
+                      "itemsize": 8, "name": "welch_cf navg=%d" % navg, "ours": "welch_cf",
+                      "stock": "logpwrfft_c" + (" avg" if navg > 1 else "")})
+    return cases
 
 
 def filter_cases(ntaps_list, decims):
@@ -204,9 +250,11 @@ def bench(args):
                 case = {"bench": "source", "itemsize": 4, "name": "source",
                         "ours": "mmap_file_source", "stock": "blocks.file_source"}
                 rows.append(bench_pair(case, path, args.runs))
-        if "filter" in only:
+        if "filter" in only or "spectral" in only:
             path = prepare_file(workdir, parse_size(args.filter_size), made)
-            for case in filter_cases(ntaps_list, decims):
+            cases = filter_cases(ntaps_list, decims) if "filter" in only else []
+            cases += spectral_cases() if "spectral" in only else []
+            for case in cases:
                 rows.append(bench_pair(case, path, args.runs))
     finally:
         if not args.keep:
@@ -256,10 +304,20 @@ def report(rows, as_json):
     print("-" * len(head))
     for r in rows:
         o, s, c = r["ours_stats"], r["stock_stats"], r["case"]
-        label = "-" if c["bench"] == "source" else "%d taps D=%d" % (c["ntaps"], c["decim"])
+        label = {"source": lambda: "-",
+                 "filter": lambda: "%d taps D=%d" % (c["ntaps"], c["decim"]),
+                 "spectral": lambda: "N=%d hop=%d" % (c["fft_size"], c["hop"]) +
+                 (" avg %d" % c["navg"] if c["navg"] > 1 else "")}[c["bench"]]()
         print("%-17s %-19s %-13s %5s %10.0f %10.0f %9.1f %5.2fx %7.1fMB %7.1fMB %7.1fMB" % (
             r["ours"], r["stock"], label, r["size"], o["mb_per_s"], s["mb_per_s"],
             o["msamples_per_s"], r["ratio"], o["peak_rss_mb"], s["peak_rss_mb"], o["rss_over_base_mb"]))
+    for r in rows:
+        if r["bench"] == "spectral":
+            c = r["case"]
+            ours_fps = r["ours_stats"]["msamples_per_s"] * 1e6 / c["hop"]
+            stock_fps = r["stock_stats"]["msamples_per_s"] * 1e6 / c["fft_size"]
+            print("%s: ours %.0f frames/s (hop %d), %s %.0f frames/s (no overlap): %.2fx the frames" % (
+                c["name"], ours_fps, c["hop"], r["stock"], stock_fps, ours_fps / stock_fps))
     src = [r for r in rows if r["bench"] == "source"]
     if len(src) > 1:
         peaks = [r["ours_stats"]["peak_rss_mb"] for r in src]
@@ -284,7 +342,8 @@ def build_parser():
     b.add_argument("--size", default="200M,2G",
                    help="comma-separated file sizes for the source benchmark (default: 200M,2G)")
     b.add_argument("--only", help="comma-separated benchmarks to run: %s (default: all)" % ",".join(BENCHES))
-    b.add_argument("--filter-size", default="256M", help="file size for the filter benchmarks (default: 256M)")
+    b.add_argument("--filter-size", default="256M",
+                   help="file size for the filter and spectral benchmarks (default: 256M)")
     b.add_argument("--taps", default="33,129,1025,4097", help="tap counts for the filter benchmarks")
     b.add_argument("--decim", default="1,8", help="decimations for the filter benchmarks")
     b.add_argument("--runs", type=int, default=5, help="runs per chain and case (default: 5)")
