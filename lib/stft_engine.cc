@@ -213,7 +213,8 @@ size_t psd_averager::add(const gr_complex* spectra,
         volk_32fc_magnitude_squared_32f(
             d_mag.data(), spectra + k * d_nbins, unsigned(d_nbins));
         if (d_navg > 1) {
-            volk_32f_x2_add_32f(d_acc.data(), d_acc.data(), d_mag.data(), unsigned(d_nbins));
+            volk_32f_x2_add_32f(
+                d_acc.data(), d_acc.data(), d_mag.data(), unsigned(d_nbins));
             if (++d_count < d_navg)
                 continue;
             std::copy(d_acc.begin(), d_acc.end(), d_mag.begin());
@@ -234,8 +235,10 @@ size_t psd_averager::add(const gr_complex* spectra,
             // approximation (about 1e-6 relative here), 20x faster than log10f, but
             // gives -127 for 0: zero power is set to -inf by hand.
             volk_32f_log2_32f(d_mag.data(), o, unsigned(d_nbins));
-            volk_32f_s32f_multiply_32f(
-                d_mag.data(), d_mag.data(), float(10.0 * std::log10(2.0)), unsigned(d_nbins));
+            volk_32f_s32f_multiply_32f(d_mag.data(),
+                                       d_mag.data(),
+                                       float(10.0 * std::log10(2.0)),
+                                       unsigned(d_nbins));
             for (size_t i = 0; i < d_nbins; ++i)
                 o[i] = o[i] > 0.0f ? d_mag[i] : -std::numeric_limits<float>::infinity();
         }

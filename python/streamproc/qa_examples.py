@@ -74,5 +74,89 @@ class qa_examples(gr_unittest.TestCase):
         self.assertLess(err, 1e-5)
 
 
+    def test_004_every_block_yml_generates_and_runs(self):
+        """A small flowgraph per GRC block of the module (default parameters where
+        possible), compiled with grcc and run: the yml templates make working Python."""
+        cases = {
+            "streamproc_ols_fir_xxx": ("float", "fff", {"decim": "2", "taps": "[0.5, 0.25]"}, "float", 1),
+            "streamproc_stft_cc": ("complex", None, {"fft_size": "64", "hop": "16"}, "complex", 64),
+            "streamproc_stft_fc": ("float", None, {"fft_size": "64", "hop": "100"}, "complex", 33),
+            "streamproc_welch_cf": ("complex", None, {"fft_size": "64", "hop": "32", "samp_rate": "1e3"},
+                                    "float", 64),
+            "streamproc_welch_ff": ("float", None, {"fft_size": "64", "hop": "32", "samp_rate": "1e3"},
+                                    "float", 33),
+        }
+        for block_id, (in_type, type_opt, params, out_type, vlen) in cases.items():
+            params = dict(params)
+            if type_opt:
+                params["type"] = type_opt
+            plist = "\n".join("    %s: '%s'" % kv for kv in params.items())
+            grc = GRC_TEMPLATE.format(id="t_" + block_id[11:], block=block_id, in_type=in_type, params=plist,
+                                      out_type=out_type, vlen=vlen)
+            path = os.path.join(self.dir, "t_%s.grc" % block_id)
+            with open(path, "w") as f:
+                f.write(grc)
+            res = subprocess.run(["grcc", "-o", self.dir, path], capture_output=True, text=True, env=self.env,
+                                 timeout=300)
+            self.assertEqual(res.returncode, 0, block_id + ": " + res.stdout[-2000:] + res.stderr[-2000:])
+            self.run_example("t_" + block_id[11:])
+
+
+GRC_TEMPLATE = """options:
+  parameters:
+    generate_options: no_gui
+    id: {id}
+    title: {id}
+    output_language: python
+    run_options: run
+  states:
+    coordinate: [8, 8]
+    state: enabled
+blocks:
+- name: src
+  id: analog_sig_source_x
+  parameters:
+    type: {in_type}
+    samp_rate: '1000'
+    waveform: analog.GR_COS_WAVE
+    freq: '100'
+    amp: '1'
+    offset: '0'
+    phase: '0'
+  states:
+    coordinate: [8, 100]
+    state: enabled
+- name: head
+  id: blocks_head
+  parameters:
+    type: {in_type}
+    num_items: '5000'
+  states:
+    coordinate: [200, 100]
+    state: enabled
+- name: dut
+  id: {block}
+  parameters:
+{params}
+  states:
+    coordinate: [400, 100]
+    state: enabled
+- name: sink
+  id: blocks_null_sink
+  parameters:
+    type: {out_type}
+    vlen: '{vlen}'
+  states:
+    coordinate: [600, 100]
+    state: enabled
+connections:
+- [src, '0', head, '0']
+- [head, '0', dut, '0']
+- [dut, '0', sink, '0']
+metadata:
+  file_format: 1
+"""
+
+
 if __name__ == "__main__":
     gr_unittest.run(qa_examples)
