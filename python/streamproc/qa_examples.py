@@ -73,7 +73,6 @@ class qa_examples(gr_unittest.TestCase):
         err = np.max(np.abs(y - ref)) / np.sqrt(np.mean(np.abs(ref) ** 2))
         self.assertLess(err, 1e-5)
 
-
     def test_004_every_block_yml_generates_and_runs(self):
         """A small flowgraph per GRC block of the module (default parameters where
         possible), compiled with grcc and run: the yml templates make working Python."""
