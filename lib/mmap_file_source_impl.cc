@@ -338,6 +338,16 @@ bool mmap_file_source_impl::wait_for_growth(gr::thread::scoped_lock& lock, uint6
     return false;
 }
 
+void mmap_file_source_impl::end_truncated()
+{
+    d_logger->error("{} shrank to {} bytes while being read (another process truncated "
+                    "it?); ending the stream at item {}",
+                    d_cur.file->path(),
+                    d_cur.file->size_bytes(),
+                    d_pos);
+    d_done = true;
+}
+
 bool mmap_file_source_impl::stop()
 {
     gr::thread::scoped_lock lock(d_setlock);
@@ -383,12 +393,7 @@ int mmap_file_source_impl::work(int noutput_items,
             d_pos += whole;
             d_idle = false;
             if (got < want) {
-                d_logger->error("{} shrank to {} bytes while being read (another process "
-                                "truncated it?); ending the stream at item {}",
-                                d_cur.file->path(),
-                                d_cur.file->size_bytes(),
-                                d_pos);
-                d_done = true;
+                end_truncated();
                 break;
             }
             continue;
@@ -396,12 +401,7 @@ int mmap_file_source_impl::work(int noutput_items,
 
         // At the end of what the file has for the segment.
         if (avail_end < seg_end || d_pos > items) {
-            d_logger->error("{} shrank to {} bytes while being read (another process "
-                            "truncated it?); ending the stream at item {}",
-                            d_cur.file->path(),
-                            d_cur.file->size_bytes(),
-                            d_pos);
-            d_done = true;
+            end_truncated();
             break;
         }
         if (d_follow && d_cur.length == 0) {

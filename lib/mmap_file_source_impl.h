@@ -64,6 +64,8 @@ private:
     //! Follow mode: wait (interruptibly) until the file has more whole items than
     //! \p have. Returns false when the follow timeout expired or follow was switched off.
     bool wait_for_growth(gr::thread::scoped_lock& lock, uint64_t have);
+    //! The file shrank under the reader: log it and end the stream.
+    void end_truncated();
 
 public:
     mmap_file_source_impl(size_t itemsize,

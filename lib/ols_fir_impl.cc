@@ -104,8 +104,6 @@ ols_fir_impl<T, TAP_T>::ols_fir_impl(int decimation,
     this->set_min_output_buffer(
         long(std::max(k_min_out_items, 4 * d_engine->block_outputs())));
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
-    d_tag_queue.reserve(64);
-    d_tag_scratch.reserve(64);
     this->message_port_register_in(d_taps_port);
     this->set_msg_handler(d_taps_port,
                           [this](const pmt::pmt_t& msg) { this->handle_taps_msg(msg); });
@@ -282,11 +280,10 @@ bool ols_fir_impl<T, TAP_T>::stop()
 template <class T, class TAP_T>
 void ols_fir_impl<T, TAP_T>::queue_tags(uint64_t end)
 {
-    if (end <= d_tags_fetched)
+    if (end <= d_tags.fetched())
         return;
-    this->get_tags_in_range(d_tag_scratch, 0, d_tags_fetched, end);
-    d_tag_queue.insert(d_tag_queue.end(), d_tag_scratch.begin(), d_tag_scratch.end());
-    d_tags_fetched = end;
+    this->get_tags_in_range(d_tags.scratch(), 0, d_tags.fetched(), end);
+    d_tags.fetched_until(end);
 }
 
 template <class T, class TAP_T>
@@ -294,18 +291,9 @@ void ols_fir_impl<T, TAP_T>::emit_tags(uint64_t out_end)
 {
     // A tag on input item t belongs to output t / D. GNU Radio has already added
     // the declared sample delay to the offsets get_tags_in_range() returned.
-    auto keep = d_tag_queue.begin();
-    for (auto& tag : d_tag_queue) {
-        const uint64_t o = tag.offset / d_decim;
-        if (o < out_end) {
-            gr::tag_t t = tag;
-            t.offset = o;
-            this->add_item_tag(0, t);
-        } else {
-            *keep++ = tag;
-        }
-    }
-    d_tag_queue.erase(keep, d_tag_queue.end());
+    const uint64_t D = d_decim;
+    for (const auto& tag : d_tags.take_ready(out_end, [D](uint64_t t) { return t / D; }))
+        this->add_item_tag(0, tag);
 }
 
 template <class T, class TAP_T>
@@ -381,7 +369,7 @@ int ols_fir_impl<T, TAP_T>::general_work(int noutput_items,
         std::memcpy(out + produced, d_result + d_emitted, k * sizeof(T));
         produced += k;
         d_emitted += k;
-        if (!d_tag_queue.empty())
+        if (!d_tags.empty())
             emit_tags(this->nitems_written(0) + produced);
         if (full && d_emitted == M) {
             // Block complete. While new taps need more history, hold items back.

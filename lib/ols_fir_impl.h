@@ -9,6 +9,7 @@
 #define INCLUDED_STREAMPROC_OLS_FIR_IMPL_H
 
 #include "ols_engine.h"
+#include "tag_queue.h"
 #include <gnuradio/streamproc/ols_fir.h>
 #include <memory>
 
@@ -34,9 +35,7 @@ private:
     bool d_running = false;
     // Tags are carried by hand: outputs of a block may go out before its input is
     // consumed (tiny work calls), which GNU Radio's automatic propagation cannot follow.
-    std::vector<gr::tag_t> d_tag_queue;
-    std::vector<gr::tag_t> d_tag_scratch;
-    uint64_t d_tags_fetched = 0; // absolute input offset up to which tags were queued
+    tag_queue d_tags;
     const pmt::pmt_t d_taps_port = pmt::mp("taps");
 
     std::unique_ptr<engine_t> make_engine(const std::vector<TAP_T>& taps,

@@ -85,8 +85,6 @@ spectral_impl<BASE, T, WELCH>::spectral_impl(const char* name,
                                          (size_t(1) << 20) / item_bytes);
     this->set_min_output_buffer(long((want + granule - 1) / granule * granule));
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
-    d_tag_queue.reserve(64);
-    d_tag_scratch.reserve(64);
 }
 
 template <class BASE, class T, bool WELCH>
@@ -211,27 +209,22 @@ int spectral_impl<BASE, T, WELCH>::general_work(int noutput_items,
 
     // Tags: input item t goes to the output of the first frame starting at or after it.
     const uint64_t read_end = this->nitems_read(0) + consumed;
-    if (read_end > d_tags_fetched) {
-        this->get_tags_in_range(d_tag_scratch, 0, d_tags_fetched, read_end);
-        d_tag_queue.insert(d_tag_queue.end(), d_tag_scratch.begin(), d_tag_scratch.end());
-        d_tags_fetched = read_end;
+    if (read_end > d_tags.fetched()) {
+        this->get_tags_in_range(d_tags.scratch(), 0, d_tags.fetched(), read_end);
+        d_tags.fetched_until(read_end);
     }
     d_frames_total += frames;
-    if (!d_tag_queue.empty()) {
-        const uint64_t out_end = this->nitems_written(0) + produced;
-        auto keep = d_tag_queue.begin();
-        for (auto& tag : d_tag_queue) {
-            const uint64_t frame = (tag.offset + hop - 1) / hop;
-            const uint64_t o = frame / d_frames_per_out;
-            if (frame < d_frames_total && o < out_end) {
-                gr::tag_t t = tag;
-                t.offset = o;
-                this->add_item_tag(0, t);
-            } else {
-                *keep++ = tag;
-            }
-        }
-        d_tag_queue.erase(keep, d_tag_queue.end());
+    if (!d_tags.empty()) {
+        // the first frame starting at or after t; UINT64_MAX while not yet taken
+        const uint64_t taken = d_frames_total;
+        const uint64_t per_out = d_frames_per_out;
+        auto out_of = [hop, taken, per_out](uint64_t t) {
+            const uint64_t frame = (t + hop - 1) / hop;
+            return frame < taken ? frame / per_out : UINT64_MAX;
+        };
+        for (const auto& tag :
+             d_tags.take_ready(this->nitems_written(0) + produced, out_of))
+            this->add_item_tag(0, tag);
     }
 
     this->consume(0, int(consumed));

@@ -9,6 +9,7 @@
 #define INCLUDED_STREAMPROC_SPECTRAL_IMPL_H
 
 #include "stft_engine.h"
+#include "tag_queue.h"
 #include <gnuradio/streamproc/stft_cc.h>
 #include <gnuradio/streamproc/stft_fc.h>
 #include <gnuradio/streamproc/welch_cf.h>
@@ -36,9 +37,7 @@ private:
     size_t d_skip = 0;           // input items to skip before the next frame (hop > N)
     uint64_t d_frames_total = 0; // frames taken so far
     volk::vector<gr_complex> d_full; // real input, two-sided: expanded spectra
-    std::vector<gr::tag_t> d_tag_queue;
-    std::vector<gr::tag_t> d_tag_scratch;
-    uint64_t d_tags_fetched = 0;
+    tag_queue d_tags;
 
     const gr_complex* expand(const gr_complex* half, size_t nframes);
     void write_spectra(const gr_complex* spec, size_t nframes, gr_complex* out) const;
