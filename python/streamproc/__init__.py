@@ -5,7 +5,9 @@
 #
 """gr-streamproc: fixed-memory, high-throughput processing of huge signal recordings.
 
-Blocks: mmap_file_source (memory-mapped file source with a sliding window).
+Blocks: mmap_file_source (memory-mapped file source with a sliding window),
+ols_fir_fff/ccc/ccf (overlap-save FFT FIR filters), stft_cc/stft_fc (overlapped STFT),
+welch_cf/welch_ff (Welch power spectra).
 """
 
 from .streamproc_python import *  # noqa: F401,F403
