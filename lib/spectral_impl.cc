@@ -179,6 +179,14 @@ int spectral_impl<BASE, T, WELCH>::general_work(int noutput_items,
         size_t nf = std::min(d_engine.batch(), frames_avail - frames);
         if (!WELCH)
             nf = std::min(nf, size_t(noutput_items) - produced);
+        if (!WELCH && !d_shift && (d_onesided || !is_real)) {
+            // plain STFT: the FFT writes straight into the output buffer when it can
+            auto* out = static_cast<gr_complex*>(output_items[0]) + produced * d_vlen;
+            d_engine.transform_into(in + frames * hop, nf, out);
+            produced += nf;
+            frames += nf;
+            continue;
+        }
         const gr_complex* spec = d_engine.transform(in + frames * hop, nf);
         if (is_real && !d_onesided)
             spec = expand(spec, nf);

@@ -136,6 +136,28 @@ const gr_complex* stft_engine<T>::transform(const T* in, size_t nframes)
     return d_out.data();
 }
 
+template <class T>
+void stft_engine<T>::transform_into(const T* in, size_t nframes, gr_complex* out)
+{
+    auto* fout = reinterpret_cast<fftwf_complex*>(out);
+    if (nframes == d_batch &&
+        fftwf_alignment_of(reinterpret_cast<float*>(out)) ==
+            fftwf_alignment_of(reinterpret_cast<float*>(d_out.data()))) {
+        for (size_t k = 0; k < nframes; ++k)
+            apply_window(d_in.data() + k * d_n, in + k * d_hop, d_window.data(), d_n);
+        // FFTW's new-array execute: same plan, output written in place
+        if constexpr (is_real)
+            fftwf_execute_dft_r2c(static_cast<fftwf_plan>(d_plan), d_in.data(), fout);
+        else
+            fftwf_execute_dft(static_cast<fftwf_plan>(d_plan),
+                              reinterpret_cast<fftwf_complex*>(d_in.data()),
+                              fout);
+        return;
+    }
+    const gr_complex* res = transform(in, nframes);
+    std::memcpy(out, res, std::min(nframes, d_batch) * d_nbins * sizeof(gr_complex));
+}
+
 template class stft_engine<float>;
 template class stft_engine<gr_complex>;
 

@@ -70,6 +70,13 @@ public:
      */
     const gr_complex* transform(const T* in, size_t nframes);
 
+    /*!
+     * As transform(), but the bins end up in \p out (nframes * nbins()). A full batch
+     * whose destination has the alignment of the engine's own array is transformed
+     * straight into it (no copy); otherwise through the engine's array.
+     */
+    void transform_into(const T* in, size_t nframes, gr_complex* out);
+
     //! Checks a window for fft_size; throws std::invalid_argument naming the problem.
     static void check_window(const std::vector<float>& window, size_t fft_size);
 
