@@ -1,0 +1,275 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "event_detector_engine.h"
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace gr {
+namespace streamproc {
+
+void detector_config::validate() const
+{
+    auto bad = [](const std::string& what) {
+        throw std::invalid_argument("event_detector: " + what);
+    };
+    if (window < 1)
+        bad("window must be at least 1, got " + std::to_string(window));
+    if (!std::isfinite(threshold_db))
+        bad("threshold_db must be finite");
+    if (!(hysteresis_db >= 0.0))
+        bad("hysteresis_db must be >= 0, got " + std::to_string(hysteresis_db));
+    if (relative && hysteresis_db > threshold_db)
+        bad("hysteresis_db " + std::to_string(hysteresis_db) + " is above threshold_db " +
+            std::to_string(threshold_db) +
+            " (the close level would fall below the noise floor)");
+    if (!std::isfinite(hysteresis_db))
+        bad("hysteresis_db must be finite");
+    if (!(max_rate >= 0.0) || !std::isfinite(max_rate))
+        bad("max_rate must be >= 0 events per second, got " + std::to_string(max_rate));
+    if (!(sample_rate > 0.0) || !std::isfinite(sample_rate))
+        bad("sample_rate must be positive, got " + std::to_string(sample_rate));
+}
+
+static const detector_config& validated(const detector_config& c)
+{
+    c.validate();
+    return c;
+}
+
+event_detector_engine::event_detector_engine(const detector_config& config)
+    : d_cfg(validated(config)),
+      d_delay(config.window / 2),
+      d_on_factor(std::pow(10.0, config.threshold_db / 10.0)),
+      d_off_factor(std::pow(10.0, (config.threshold_db - config.hysteresis_db) / 10.0)),
+      d_ring(config.window, 0.0),
+      d_tokens(std::max(1.0, config.max_rate))
+{
+    if (!d_cfg.relative) {
+        d_on = d_on_factor;
+        d_off = d_off_factor;
+    }
+}
+
+// Sum of p over the absolute indices [from, to], from the ring, whose newest sample
+// (at ring index pos - 1) is sample `newest`; to <= newest < from + W.
+static double ring_sum(const std::vector<double>& ring,
+                       size_t pos,
+                       uint64_t newest,
+                       uint64_t from,
+                       uint64_t to)
+{
+    const size_t w = ring.size();
+    double s = 0.0;
+    for (uint64_t i = from; i <= to; ++i)
+        s += ring[(pos + w - 1 - size_t(newest - i)) % w];
+    return s;
+}
+
+void event_detector_engine::open_at(uint64_t n)
+{
+    d_open = true;
+    d_cur = detected_event{};
+    uint64_t start = n >= d_delay ? n - d_delay : 0;
+    if (d_waiting)
+        start = std::max(start, d_wait.end); // events never overlap
+    start = std::min(start, n);
+    d_cur.start = start;
+    d_cur.energy = ring_sum(d_ring, d_pos, n, start, n);
+    d_cur.noise_floor = d_floor;
+    d_cur.peak_power = d_sum / double(d_cfg.window);
+    d_cur.peak_index = n >= d_delay ? n - d_delay : 0;
+}
+
+void event_detector_engine::process(const float* power,
+                                    size_t count,
+                                    std::vector<detected_event>& out)
+{
+    const size_t w = d_cfg.window;
+    const double inv_w = 1.0 / double(w);
+    for (size_t i = 0; i < count; ++i) {
+        const uint64_t n = d_n;
+        double p = double(power[i]);
+        if (!std::isfinite(p)) {
+            ++d_nonfinite;
+            p = d_sum * inv_w; // neutral: the current mean
+        }
+        // moving average, exact again whenever the ring wraps
+        d_sum += p - d_ring[d_pos];
+        d_ring[d_pos] = p;
+        if (++d_pos == w) {
+            d_pos = 0;
+            double s = 0.0;
+            for (double v : d_ring)
+                s += v;
+            d_sum = s;
+        }
+        ++d_n;
+        const double smooth = d_sum * inv_w;
+
+        // Noise floor from W-sample chunks well away from events: a chunk counts when
+        // no event was open or waiting during it and its smoothed power stayed below
+        // twice the floor (3 dB), and it is used only once the chunk after it counts
+        // too (so the onset of a burst, before it is detected, does not leak in).
+        d_chunk_sum += p;
+        if (d_open || d_waiting || (d_have_floor && smooth >= 2.0 * d_floor))
+            d_chunk_clean = false;
+        if (d_n % w == 0) {
+            const double mean = d_chunk_sum * inv_w;
+            if (!d_have_floor) {
+                d_floor = mean;
+                d_have_floor = true;
+            } else {
+                if (d_chunk_clean && d_prev_clean)
+                    d_floor += (d_prev_mean - d_floor) / 16.0;
+                d_prev_clean = d_chunk_clean;
+                d_prev_mean = mean;
+            }
+            if (d_cfg.relative) {
+                d_on = d_floor * d_on_factor;
+                d_off = d_floor * d_off_factor;
+            }
+            d_chunk_sum = 0.0;
+            d_chunk_clean = true;
+        }
+        if (d_n < w || !d_have_floor)
+            continue; // warming up
+
+        if (d_open) {
+            const uint64_t corrected = n >= d_delay ? n - d_delay : 0;
+            const bool too_long =
+                d_cfg.max_duration > 0 && corrected >= d_cur.start + d_cfg.max_duration;
+            if (smooth < d_off || too_long) {
+                uint64_t end = too_long ? d_cur.start + d_cfg.max_duration
+                                        : std::max(corrected, d_cur.start + 1);
+                end = std::min(end, n);
+                // energy holds [start, n-1]: take back [end, n-1]
+                if (end < n)
+                    d_cur.energy -= ring_sum(d_ring, d_pos, n, end, n - 1);
+                d_cur.end = end;
+                d_cur.truncated = too_long;
+                close_at(end, too_long);
+                // [end, n] is now gap power for a merge
+                d_gap_energy = ring_sum(d_ring, d_pos, n, end, n);
+                if (too_long && smooth > d_on) {
+                    open_at(n); // a long signal goes on as the next event
+                    d_cur.start = end;
+                    d_cur.energy = d_gap_energy;
+                    d_gap_energy = 0.0;
+                    // merging a truncated piece back would undo the limit
+                    settle(d_wait, out);
+                    d_waiting = false;
+                }
+            } else {
+                d_cur.energy += p;
+                if (smooth > d_cur.peak_power) {
+                    d_cur.peak_power = smooth;
+                    d_cur.peak_index = corrected;
+                }
+            }
+        } else if (smooth > d_on) {
+            open_at(n);
+            if (d_waiting) {
+                const uint64_t corrected = n >= d_delay ? n - d_delay : 0;
+                const bool fits = d_cfg.max_duration == 0 ||
+                                  corrected < d_wait.start + d_cfg.max_duration;
+                if (d_cur.start - d_wait.end < d_cfg.merge_gap && !d_wait.truncated &&
+                    fits) {
+                    // merge: the waiting event absorbs the gap and goes on. The gap
+                    // energy holds [wait.end, n-1], the new event's [start, n].
+                    const double gap = d_gap_energy + p - d_cur.energy;
+                    detected_event merged = d_wait;
+                    merged.energy += gap + d_cur.energy;
+                    if (d_cur.peak_power > merged.peak_power) {
+                        merged.peak_power = d_cur.peak_power;
+                        merged.peak_index = d_cur.peak_index;
+                    }
+                    merged.merged += 1;
+                    ++d_merged;
+                    d_cur = merged;
+                    d_waiting = false;
+                } else {
+                    settle(d_wait, out);
+                    d_waiting = false;
+                }
+            }
+        } else if (d_waiting) {
+            d_gap_energy += p;
+            flush_waiting(n, out, false);
+        }
+    }
+}
+
+void event_detector_engine::close_at(uint64_t end, bool truncated)
+{
+    d_open = false;
+    d_cur.end = end;
+    d_cur.truncated = d_cur.truncated || truncated;
+    d_cur.peak_index = std::min(std::max(d_cur.peak_index, d_cur.start), end - 1);
+    d_wait = d_cur;
+    d_waiting = true;
+}
+
+void event_detector_engine::flush_waiting(uint64_t n,
+                                          std::vector<detected_event>& out,
+                                          bool force)
+{
+    if (!d_waiting)
+        return;
+    // The earliest start a future event can have is n + 1 - delay.
+    const uint64_t next_start = n + 1 >= d_delay ? n + 1 - d_delay : 0;
+    if (force || next_start >= d_wait.end + d_cfg.merge_gap) {
+        settle(d_wait, out);
+        d_waiting = false;
+    }
+}
+
+void event_detector_engine::settle(detected_event& ev, std::vector<detected_event>& out)
+{
+    const uint64_t duration = ev.end - ev.start;
+    if (duration < d_cfg.min_duration) {
+        ++d_dropped_short;
+        return;
+    }
+    if (d_cfg.max_rate > 0.0) {
+        const double cap = std::max(1.0, d_cfg.max_rate);
+        d_tokens = std::min(cap,
+                            d_tokens + double(ev.end - std::min(ev.end, d_token_time)) *
+                                           d_cfg.max_rate / d_cfg.sample_rate);
+        d_token_time = std::max(d_token_time, ev.end);
+        if (d_tokens < 1.0) {
+            ++d_dropped_rate;
+            return;
+        }
+        d_tokens -= 1.0;
+    }
+    ev.id = d_next_id++;
+    ev.mean_power = ev.energy / double(duration);
+    ev.snr_db = d_floor > 0.0 && ev.noise_floor > 0.0
+                    ? 10.0 * std::log10(ev.mean_power / ev.noise_floor)
+                    : 0.0;
+    ++d_found;
+    out.push_back(ev);
+}
+
+void event_detector_engine::finish(std::vector<detected_event>& out)
+{
+    if (d_open) {
+        // energy holds [start, d_n - 1]: the event runs to the end of the stream
+        d_cur.truncated = true;
+        close_at(std::max(d_n, d_cur.start + 1), true);
+    }
+    if (d_waiting) {
+        settle(d_wait, out);
+        d_waiting = false;
+    }
+}
+
+} // namespace streamproc
+} // namespace gr

@@ -1,0 +1,145 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_STREAMPROC_EVENT_DETECTOR_ENGINE_H
+#define INCLUDED_STREAMPROC_EVENT_DETECTOR_ENGINE_H
+
+#include <gnuradio/streamproc/api.h>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace gr {
+namespace streamproc {
+
+//! Settings of the event (burst) detector; see event_detector_engine.
+struct STREAMPROC_API detector_config {
+    size_t window = 64;         //!< moving-average length in samples (>= 1)
+    double threshold_db = 10.0; //!< above the noise floor (relative) or absolute, dB
+    bool relative = true;       //!< threshold relative to the tracked noise floor
+    double hysteresis_db = 3.0; //!< close below threshold_db - hysteresis_db
+    uint64_t min_duration = 0;  //!< drop events shorter than this (samples)
+    uint64_t merge_gap = 0;     //!< merge events separated by fewer samples
+    uint64_t max_duration = 0;  //!< close (truncated) events longer; 0 = no limit
+    double max_rate = 0.0; //!< at most this many events per second of signal; 0 = no cap
+    double sample_rate = 1.0; //!< samples per second (for max_rate and times)
+
+    //! Throws std::invalid_argument naming the first bad value.
+    void validate() const;
+};
+
+//! One detected event. Indices are absolute sample indices of the input stream.
+struct STREAMPROC_API detected_event {
+    uint64_t id = 0;
+    uint64_t start = 0;       //!< first sample (corrected for the smoothing delay)
+    uint64_t end = 0;         //!< one past the last sample
+    double peak_power = 0.0;  //!< largest smoothed power seen during the event
+    uint64_t peak_index = 0;  //!< where (corrected for the smoothing delay)
+    double mean_power = 0.0;  //!< mean instantaneous power over [start, end)
+    double energy = 0.0;      //!< sum of instantaneous power over [start, end)
+    double noise_floor = 0.0; //!< floor when the event opened (relative mode), else 0
+    double snr_db = 0.0;      //!< 10 log10(mean_power / noise_floor) (relative mode)
+    bool truncated = false;   //!< closed by max_duration or by the end of the stream
+    uint64_t merged = 0;      //!< events merged into this one (merge_gap, rate cap)
+};
+
+/*!
+ * \brief The detection state machine behind event_detector_f/_c: plain C++, no
+ * scheduler, constant memory, exact across any split of the input into calls.
+ *
+ * Input: instantaneous power p[n] (x^2 or |x|^2), computed by the caller. Rules, in
+ * the order they apply to sample n:
+ *  - Non-finite p[n] is replaced by the current moving-average mean (it neither opens
+ *    nor closes anything) and counted.
+ *  - Smoothed power s[n] = mean(p[n-W+1 .. n]) over the window W (samples before the
+ *    stream count as 0): a running sum in double, recomputed exactly from the ring
+ *    buffer each time the ring wraps, so it does not drift on unbounded streams.
+ *    Nothing is detected before W samples have been seen.
+ *  - Noise floor: the mean power of the first W-sample chunk (chunks are aligned at
+ *    multiples of W); then chunk k moves it, floor += (mean_k - floor) / 16, at the
+ *    end of chunk k+1, when during both chunks no event was open or waiting to be
+ *    merged and the smoothed power stayed below 2 x floor (so that the rising edge of
+ *    a burst, before it is detected, does not raise the floor). Tracked in both modes
+ *    (it gives noise_floor and snr_db); only relative mode sets the thresholds by it.
+ *  - Thresholds: on = floor * 10^(threshold_db/10), off = floor *
+ *    10^((threshold_db - hysteresis_db)/10) (relative) or 10^(threshold_db/10) and
+ *    10^((threshold_db - hysteresis_db)/10) (absolute).
+ *  - Closed (idle): s[n] > on opens an event at n: start = n - W/2 (not below 0).
+ *  - Open: s[n] < off closes it at n: end = n - W/2 (at least start + 1). If
+ *    max_duration > 0 and n - W/2 - start >= max_duration it is closed at n as
+ *    truncated (end = start + max_duration); a new one may open at the next sample.
+ *  - A closed event waits: if another opens with start - previous end < merge_gap, the
+ *    two merge (the gap's power counts in the energy). Once the gap reaches merge_gap
+ *    (or at once when merge_gap = 0) it is final: dropped if end - start <
+ *    min_duration, else emitted, unless the rate cap (a token bucket of max_rate
+ *    events per second of signal, burst max(1, max_rate)) has no token: then it is
+ *    dropped and counted.
+ *  - finish(): an open event is closed at the end of the stream, flagged truncated,
+ *    and the waiting one is emitted.
+ */
+class STREAMPROC_API event_detector_engine
+{
+public:
+    explicit event_detector_engine(const detector_config& config);
+
+    /*!
+     * Processes n power samples (the next ones of the stream). Finished events are
+     * appended to \p out (which the caller clears; reserve it to avoid allocation).
+     */
+    void process(const float* power, size_t n, std::vector<detected_event>& out);
+    //! End of stream: emits the open and the waiting event (see above).
+    void finish(std::vector<detected_event>& out);
+
+    uint64_t samples() const { return d_n; }
+    uint64_t events_found() const { return d_found; }
+    uint64_t events_dropped_short() const { return d_dropped_short; }
+    uint64_t events_merged() const { return d_merged; }
+    uint64_t events_dropped_rate() const { return d_dropped_rate; }
+    uint64_t nonfinite_samples() const { return d_nonfinite; }
+    double noise_floor() const { return d_floor; }
+    bool in_event() const { return d_open; }
+    const detector_config& config() const { return d_cfg; }
+
+private:
+    void open_at(uint64_t n);
+    void close_at(uint64_t end, bool truncated);
+    void settle(detected_event& ev, std::vector<detected_event>& out);
+    void flush_waiting(uint64_t n, std::vector<detected_event>& out, bool force);
+
+    const detector_config d_cfg;
+    const uint64_t d_delay; // W / 2
+    const double d_on_factor;
+    const double d_off_factor;
+    std::vector<double> d_ring; // last W powers
+    size_t d_pos = 0;           // ring index of the next sample
+    double d_sum = 0.0;         // sum of the ring
+    uint64_t d_n = 0;           // samples seen
+    double d_floor = 0.0;
+    bool d_have_floor = false;
+    double d_chunk_sum = 0.0;
+    bool d_chunk_clean = true; // no event during this chunk, smoothed < 2 x floor
+    bool d_prev_clean = false; // the same for the chunk before
+    double d_prev_mean = 0.0;
+    double d_on = 0.0, d_off = 0.0;
+
+    bool d_open = false;
+    detected_event d_cur;
+    bool d_waiting = false; // a closed event waiting for merge_gap
+    detected_event d_wait;
+    double d_gap_energy = 0.0; // power since d_wait.end (for a merge)
+    double d_tokens = 0.0;
+    uint64_t d_token_time = 0;
+
+    uint64_t d_next_id = 0;
+    uint64_t d_found = 0, d_dropped_short = 0, d_merged = 0, d_dropped_rate = 0;
+    uint64_t d_nonfinite = 0;
+};
+
+} // namespace streamproc
+} // namespace gr
+
+#endif /* INCLUDED_STREAMPROC_EVENT_DETECTOR_ENGINE_H */
