@@ -83,7 +83,7 @@ void event_detector_engine::open_at(uint64_t n)
     d_cur.start = start;
     d_cur.energy = ring_sum(d_ring, d_pos, n, start, n);
     d_cur.noise_floor = d_floor;
-    d_cur.peak_power = d_sum / double(d_cfg.window);
+    d_cur.peak_power = d_sum * (1.0 / double(d_cfg.window)); // as s[n] in process()
     d_cur.peak_index = n >= d_delay ? n - d_delay : 0;
 }
 
@@ -125,9 +125,14 @@ void event_detector_engine::process(const float* power,
             if (!d_have_floor) {
                 d_floor = mean;
                 d_have_floor = true;
+                d_floor_chunks = 1;
             } else {
-                if (d_chunk_clean && d_prev_clean)
-                    d_floor += (d_prev_mean - d_floor) / 16.0;
+                if (d_chunk_clean && d_prev_clean) {
+                    // the mean of the chunks so far, then an average over the last
+                    // k_floor_chunks of them
+                    d_floor_chunks = std::min(d_floor_chunks + 1, k_floor_chunks);
+                    d_floor += (d_prev_mean - d_floor) / double(d_floor_chunks);
+                }
                 d_prev_clean = d_chunk_clean;
                 d_prev_mean = mean;
             }

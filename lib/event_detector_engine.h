@@ -60,10 +60,12 @@ struct STREAMPROC_API detected_event {
  *    buffer each time the ring wraps, so it does not drift on unbounded streams.
  *    Nothing is detected before W samples have been seen.
  *  - Noise floor: the mean power of the first W-sample chunk (chunks are aligned at
- *    multiples of W); then chunk k moves it, floor += (mean_k - floor) / 16, at the
- *    end of chunk k+1, when during both chunks no event was open or waiting to be
- *    merged and the smoothed power stayed below 2 x floor (so that the rising edge of
- *    a burst, before it is detected, does not raise the floor). Tracked in both modes
+ *    multiples of W); then chunk k moves it, floor += (mean_k - floor) / c with
+ *    c = min(chunks used so far + 1, 256) (the running mean of the chunks, then an
+ *    exponential average over about 256 chunks: within ~1 % for W = 64), at the end
+ *    of chunk k+1, when during both chunks no event was open or waiting to be merged
+ *    and the smoothed power stayed below 2 x floor (so that the rising edge of a
+ *    burst, before it is detected, does not raise the floor). Tracked in both modes
  *    (it gives noise_floor and snr_db); only relative mode sets the thresholds by it.
  *  - Thresholds: on = floor * 10^(threshold_db/10), off = floor *
  *    10^((threshold_db - hysteresis_db)/10) (relative) or 10^(threshold_db/10) and
@@ -124,6 +126,8 @@ private:
     bool d_chunk_clean = true; // no event during this chunk, smoothed < 2 x floor
     bool d_prev_clean = false; // the same for the chunk before
     double d_prev_mean = 0.0;
+    uint64_t d_floor_chunks = 0;
+    static constexpr uint64_t k_floor_chunks = 256;
     double d_on = 0.0, d_off = 0.0;
 
     bool d_open = false;

@@ -27,6 +27,8 @@ void bind_stft_cc(py::module& m);
 void bind_stft_fc(py::module& m);
 void bind_welch_cf(py::module& m);
 void bind_welch_ff(py::module& m);
+void bind_event_detector(py::module& m);
+void bind_event_file_sink(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -61,5 +63,7 @@ PYBIND11_MODULE(streamproc_python, m)
     bind_stft_fc(m);
     bind_welch_cf(m);
     bind_welch_ff(m);
+    bind_event_detector(m);
+    bind_event_file_sink(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -1,0 +1,94 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_STREAMPROC_EVENT_DETECTOR_H
+#define INCLUDED_STREAMPROC_EVENT_DETECTOR_H
+
+#include <gnuradio/gr_complex.h>
+#include <gnuradio/streamproc/api.h>
+#include <gnuradio/sync_block.h>
+#include <cstdint>
+
+namespace gr {
+namespace streamproc {
+
+/*!
+ * \brief Finds events (bursts) in a stream and emits each one as a message.
+ * \ingroup streamproc
+ *
+ * \details
+ * Power p = x^2 (event_detector_f) or |x|^2 (event_detector_c) is smoothed by a moving
+ * average over \p window samples. An event opens when the smoothed power rises above
+ * the threshold (threshold_db above a noise floor the block tracks from samples
+ * outside events, or an absolute level in dB when relative is false) and closes when
+ * it falls below threshold_db - hysteresis_db. The exact rules are those of
+ * event_detector_engine (docs/event_detector.md); they do not depend on how the
+ * stream is split into work calls.
+ *
+ * Each event is posted on message port "events" as a PMT dict: id, start, end
+ * (absolute input sample indices, half-open, corrected for the smoothing delay),
+ * duration, peak_power, peak_index, mean_power, energy, noise_floor, snr_db,
+ * truncated, merged, time (start / sample_rate, offset by the last rx_time tag before
+ * it) and freq (the last rx_freq tag, when one was seen).
+ *
+ * The input is passed through to the optional output; with tag_edges, "sob"/"eob"
+ * tags mark where events open and close there (usable by pdu.tags_to_pdu). Constant
+ * memory; no allocation in work() except the messages. Non-finite samples are
+ * skipped, counted and reported once.
+ */
+template <class T>
+class STREAMPROC_API event_detector : virtual public gr::sync_block
+{
+public:
+    using sptr = std::shared_ptr<event_detector<T>>;
+
+    /*!
+     * \param window moving-average length in samples (>= 1)
+     * \param threshold_db threshold in dB above the noise floor (relative) or absolute
+     * \param relative threshold relative to the tracked noise floor
+     * \param hysteresis_db close below threshold_db - hysteresis_db (>= 0, and not
+     *        above threshold_db in relative mode)
+     * \param min_duration drop events shorter than this many samples
+     * \param merge_gap merge events separated by fewer samples
+     * \param max_duration close longer events, flagged truncated (0 = no limit)
+     * \param sample_rate samples per second (times and max_rate)
+     * \param max_rate at most this many events per second of signal; more are dropped
+     *        and counted (0 = no cap)
+     * \param tag_edges add sob/eob tags to the pass-through output
+     */
+    static sptr make(int window = 64,
+                     double threshold_db = 10.0,
+                     bool relative = true,
+                     double hysteresis_db = 3.0,
+                     int64_t min_duration = 0,
+                     int64_t merge_gap = 0,
+                     int64_t max_duration = 0,
+                     double sample_rate = 1.0,
+                     double max_rate = 0.0,
+                     bool tag_edges = false);
+
+    //! Events posted so far.
+    virtual uint64_t events_found() const = 0;
+    //! Events dropped by the rate cap.
+    virtual uint64_t events_dropped() const = 0;
+    //! Events dropped because they were shorter than min_duration.
+    virtual uint64_t events_too_short() const = 0;
+    //! Merges done (merge_gap).
+    virtual uint64_t events_merged() const = 0;
+    //! Non-finite input samples skipped.
+    virtual uint64_t nonfinite_samples() const = 0;
+    //! The current noise floor estimate (linear power).
+    virtual double noise_floor() const = 0;
+};
+
+using event_detector_f = event_detector<float>;
+using event_detector_c = event_detector<gr_complex>;
+
+} // namespace streamproc
+} // namespace gr
+
+#endif /* INCLUDED_STREAMPROC_EVENT_DETECTOR_H */

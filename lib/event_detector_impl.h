@@ -1,0 +1,67 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_STREAMPROC_EVENT_DETECTOR_IMPL_H
+#define INCLUDED_STREAMPROC_EVENT_DETECTOR_IMPL_H
+
+#include "event_detector_engine.h"
+#include <gnuradio/streamproc/event_detector.h>
+#include <volk/volk_alloc.hh>
+#include <atomic>
+
+namespace gr {
+namespace streamproc {
+
+template <class T>
+class event_detector_impl : public event_detector<T>
+{
+private:
+    static constexpr size_t k_chunk = 8192;
+    event_detector_engine d_engine;
+    const bool d_tag_edges;
+    volk::vector<float> d_power;
+    std::vector<detected_event> d_events;
+    std::vector<gr::tag_t> d_tags;
+    // time and frequency references from rx_time / rx_freq tags
+    bool d_have_time = false;
+    uint64_t d_time_offset = 0;
+    double d_time_secs = 0.0;
+    bool d_have_freq = false;
+    double d_freq = 0.0;
+    bool d_warned_nonfinite = false;
+    bool d_was_open = false;
+    std::atomic<uint64_t> d_found{ 0 }, d_dropped{ 0 }, d_short{ 0 }, d_merged{ 0 },
+        d_nonfinite{ 0 };
+    std::atomic<double> d_floor{ 0.0 };
+    const pmt::pmt_t d_port = pmt::mp("events");
+
+    bool d_finished = false;
+    void post(const detected_event& ev);
+    void finish_stream();
+    void publish();
+
+public:
+    event_detector_impl(const detector_config& config, bool tag_edges);
+    ~event_detector_impl() override;
+
+    uint64_t events_found() const override { return d_found; }
+    uint64_t events_dropped() const override { return d_dropped; }
+    uint64_t events_too_short() const override { return d_short; }
+    uint64_t events_merged() const override { return d_merged; }
+    uint64_t nonfinite_samples() const override { return d_nonfinite; }
+    double noise_floor() const override { return d_floor; }
+
+    bool stop() override;
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+};
+
+} // namespace streamproc
+} // namespace gr
+
+#endif /* INCLUDED_STREAMPROC_EVENT_DETECTOR_IMPL_H */

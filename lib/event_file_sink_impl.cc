@@ -1,0 +1,213 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "event_file_sink_impl.h"
+#include <gnuradio/io_signature.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace gr {
+namespace streamproc {
+
+namespace {
+const char* const k_csv_fields[] = { "id",         "start",  "end",         "duration",
+                                     "time",       "freq",   "peak_power",  "peak_index",
+                                     "mean_power", "energy", "noise_floor", "snr_db",
+                                     "truncated",  "merged" };
+
+std::string number(double v)
+{
+    if (!std::isfinite(v))
+        return "null"; // JSON has no NaN/Inf
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    return buf;
+}
+
+std::string json_string(const std::string& s)
+{
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+std::string value_text(const pmt::pmt_t& v, bool json)
+{
+    if (pmt::is_bool(v))
+        return pmt::to_bool(v) ? "true" : "false";
+    if (pmt::is_uint64(v))
+        return std::to_string(pmt::to_uint64(v));
+    if (pmt::is_integer(v))
+        return std::to_string(pmt::to_long(v));
+    if (pmt::is_real(v))
+        return number(pmt::to_double(v));
+    if (pmt::is_symbol(v))
+        return json ? json_string(pmt::symbol_to_string(v)) : pmt::symbol_to_string(v);
+    return json ? json_string(pmt::write_string(v)) : pmt::write_string(v);
+}
+} // namespace
+
+event_file_sink::sptr
+event_file_sink::make(const std::string& path, const std::string& format, bool overwrite)
+{
+    return gnuradio::make_block_sptr<event_file_sink_impl>(path, format, overwrite);
+}
+
+static bool checked_csv(const std::string& format)
+{
+    if (format == "jsonl")
+        return false;
+    if (format == "csv")
+        return true;
+    throw std::invalid_argument(
+        "event_file_sink: format must be \"jsonl\" or \"csv\", got \"" + format + "\"");
+}
+
+event_file_sink_impl::event_file_sink_impl(const std::string& path,
+                                           const std::string& format,
+                                           bool overwrite)
+    : gr::block("event_file_sink",
+                gr::io_signature::make(0, 0, 0),
+                gr::io_signature::make(0, 0, 0)),
+      d_path(path),
+      d_csv(checked_csv(format))
+{
+    const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_APPEND);
+    d_fd = ::open(path.c_str(), flags, 0644);
+    if (d_fd < 0)
+        throw std::runtime_error("event_file_sink: cannot write '" + path +
+                                 "': " + std::strerror(errno));
+    struct stat st {
+    };
+    if (::fstat(d_fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+        !S_ISCHR(st.st_mode)) {
+        ::close(d_fd);
+        throw std::runtime_error("event_file_sink: cannot write '" + path +
+                                 "': not a regular file");
+    }
+    if (d_csv && st.st_size == 0) {
+        d_line = csv_header();
+        write_line();
+        d_lines = 0; // lines_written() counts events
+    }
+    d_line.reserve(512);
+    message_port_register_in(pmt::mp("events"));
+    set_msg_handler(pmt::mp("events"), [this](const pmt::pmt_t& msg) { handle(msg); });
+}
+
+event_file_sink_impl::~event_file_sink_impl()
+{
+    if (d_fd >= 0)
+        ::close(d_fd);
+}
+
+bool event_file_sink_impl::stop()
+{
+    if (d_fd >= 0)
+        ::fsync(d_fd);
+    return true;
+}
+
+const char* event_file_sink_impl::csv_header()
+{
+    return "id,start,end,duration,time,freq,peak_power,peak_index,mean_power,energy,"
+           "noise_floor,snr_db,truncated,merged";
+}
+
+std::string event_file_sink_impl::format_json(const pmt::pmt_t& dict)
+{
+    std::string s = "{";
+    pmt::pmt_t items = pmt::dict_items(dict);
+    // dict_items lists the newest key first: write them in insertion order
+    std::vector<pmt::pmt_t> pairs;
+    for (; pmt::is_pair(items); items = pmt::cdr(items))
+        pairs.push_back(pmt::car(items));
+    bool first = true;
+    for (auto it = pairs.rbegin(); it != pairs.rend(); ++it) {
+        const pmt::pmt_t key = pmt::car(*it);
+        if (!first)
+            s += ", ";
+        first = false;
+        s += json_string(pmt::is_symbol(key) ? pmt::symbol_to_string(key)
+                                             : pmt::write_string(key));
+        s += ": ";
+        s += value_text(pmt::cdr(*it), true);
+    }
+    return s + "}";
+}
+
+std::string event_file_sink_impl::format_csv(const pmt::pmt_t& dict)
+{
+    std::string s;
+    bool first = true;
+    for (const char* f : k_csv_fields) {
+        if (!first)
+            s += ',';
+        first = false;
+        const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(f), pmt::PMT_NIL);
+        if (!pmt::is_null(v))
+            s += value_text(v, false);
+    }
+    return s;
+}
+
+void event_file_sink_impl::write_line()
+{
+    d_line += '\n';
+    const char* p = d_line.data();
+    size_t left = d_line.size();
+    while (left > 0) {
+        const ssize_t w = ::write(d_fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            d_logger->error("writing {} failed: {}", d_path, std::strerror(errno));
+            return;
+        }
+        p += w;
+        left -= size_t(w);
+    }
+    ++d_lines;
+}
+
+void event_file_sink_impl::handle(const pmt::pmt_t& msg)
+{
+    if (!pmt::is_dict(msg) || pmt::is_null(msg)) {
+        if (!d_warned) {
+            d_warned = true;
+            d_logger->warn("ignoring a message that is not an event dict: {}",
+                           pmt::write_string(msg).substr(0, 80));
+        }
+        return;
+    }
+    d_line = d_csv ? format_csv(msg) : format_json(msg);
+    write_line();
+}
+
+} // namespace streamproc
+} // namespace gr

@@ -1,0 +1,46 @@
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "pydoc_macros.h"
+#define D(...) DOC(gr, streamproc, __VA_ARGS__)
+/*
+  Docstrings for the Python bindings. With Doxygen installed they are regenerated
+  from the header during the build; without it this text is used as it is.
+ */
+
+static const char* __doc_gr_streamproc_event_detector = R"doc(Finds events (bursts) and posts each as a PMT dict on message port "events".
+
+Power (x**2 or |x|**2) smoothed over `window` samples; an event opens above the threshold
+(threshold_db above the tracked noise floor, or absolute dB) and closes below
+threshold_db - hysteresis_db. Dict keys: id, start, end (absolute input indices,
+half-open, corrected for the smoothing delay), duration, peak_power, peak_index,
+mean_power, energy, noise_floor, snr_db, truncated, merged, time, freq (with rx_freq).
+The input passes through to the optional output. See docs/event_detector.md.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_make = R"doc(Make an event detector.
+
+Args:
+    window: moving-average length (>= 1)
+    threshold_db: dB above the noise floor (relative) or absolute dB
+    relative: threshold relative to the tracked noise floor
+    hysteresis_db: close below threshold_db - hysteresis_db
+    min_duration: drop events shorter than this (samples)
+    merge_gap: merge events separated by fewer samples
+    max_duration: close longer events as truncated (0 = no limit)
+    sample_rate: samples per second
+    max_rate: at most this many events per second of signal (0 = no cap)
+    tag_edges: add sob/eob tags to the pass-through output)doc";
+
+static const char* __doc_gr_streamproc_event_detector_events_found = R"doc(Events posted so far.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_events_dropped = R"doc(Events dropped by the rate cap.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_events_too_short = R"doc(Events dropped as shorter than min_duration.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_events_merged = R"doc(Merges done (merge_gap).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_nonfinite_samples = R"doc(Non-finite input samples skipped.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_noise_floor = R"doc(Current noise floor estimate (linear power).)doc";
