@@ -87,6 +87,87 @@ void event_detector_engine::open_at(uint64_t n)
     d_cur.peak_index = n >= d_delay ? n - d_delay : 0;
 }
 
+namespace {
+// The sum of a chunk: four interleaved partial sums (independent chains, so the
+// compiler can pipeline them), added pairwise. The same order for the ring and for a
+// chunk of input, so both give the same double.
+template <class V>
+double chunk_sum(const V* v, size_t w)
+{
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= w; i += 4) {
+        l0 += double(v[i]);
+        l1 += double(v[i + 1]);
+        l2 += double(v[i + 2]);
+        l3 += double(v[i + 3]);
+    }
+    if (i < w)
+        l0 += double(v[i]);
+    if (i + 1 < w)
+        l1 += double(v[i + 1]);
+    if (i + 2 < w)
+        l2 += double(v[i + 2]);
+    return (l0 + l1) + (l2 + l3);
+}
+} // namespace
+
+void event_detector_engine::end_of_chunk()
+{
+    // d_sum was just recomputed from the ring: it is the sum of the chunk
+    const double mean = d_sum * (1.0 / double(d_cfg.window));
+    if (!d_have_floor) {
+        d_floor = mean;
+        d_have_floor = true;
+        d_floor_chunks = 1;
+    } else {
+        if (d_chunk_clean && d_prev_clean) {
+            // the mean of the chunks so far, then an average over the last
+            // k_floor_chunks of them
+            d_floor_chunks = std::min(d_floor_chunks + 1, k_floor_chunks);
+            d_floor += (d_prev_mean - d_floor) / double(d_floor_chunks);
+        }
+        d_prev_clean = d_chunk_clean;
+        d_prev_mean = mean;
+    }
+    if (d_cfg.relative) {
+        d_on = d_floor * d_on_factor;
+        d_off = d_floor * d_off_factor;
+    }
+    d_chunk_clean = true;
+}
+
+bool event_detector_engine::skip_quiet_chunk(const float* power)
+{
+    // Nothing going on, at a chunk boundary: if no sample of this chunk can reach the
+    // open threshold nor four times the floor (every window of it lies within this chunk
+    // and the one before, and powers are not negative), the per-sample rules would
+    // change nothing but the ring, the sum and the floor: do just that.
+    const size_t w = d_cfg.window;
+    const double t = chunk_sum(power, w);
+    if (!std::isfinite(t))
+        return false;
+    double floor_after = d_floor; // the floor the chunk's last sample is compared with
+    if (d_prev_clean) {
+        const uint64_t c = std::min(d_floor_chunks + 1, k_floor_chunks);
+        floor_after = d_floor + (d_prev_mean - d_floor) / double(c);
+    }
+    double limit = k_clean_factor * d_floor;
+    if (d_cfg.relative)
+        limit = std::min({ limit, d_on, floor_after * d_on_factor });
+    else
+        limit = std::min(limit, d_on);
+    const double bound = (d_sum + t) * (1.0 / double(w));
+    if (!(bound * (1.0 + 1e-9) < limit))
+        return false;
+    for (size_t k = 0; k < w; ++k)
+        d_ring[k] = double(power[k]);
+    d_sum = t;
+    d_n += w;
+    end_of_chunk();
+    return true;
+}
+
 void event_detector_engine::process(const float* power,
                                     size_t count,
                                     std::vector<detected_event>& out)
@@ -94,6 +175,11 @@ void event_detector_engine::process(const float* power,
     const size_t w = d_cfg.window;
     const double inv_w = 1.0 / double(w);
     for (size_t i = 0; i < count; ++i) {
+        if (d_pos == 0 && !d_open && !d_waiting && d_have_floor && count - i >= w &&
+            skip_quiet_chunk(power + i)) {
+            i += w - 1;
+            continue;
+        }
         const uint64_t n = d_n;
         double p = double(power[i]);
         if (!std::isfinite(p)) {
@@ -103,46 +189,23 @@ void event_detector_engine::process(const float* power,
         // moving average, exact again whenever the ring wraps
         d_sum += p - d_ring[d_pos];
         d_ring[d_pos] = p;
+        bool chunk_end = false;
         if (++d_pos == w) {
             d_pos = 0;
-            double s = 0.0;
-            for (double v : d_ring)
-                s += v;
-            d_sum = s;
+            d_sum = chunk_sum(d_ring.data(), w);
+            chunk_end = true;
         }
         ++d_n;
         const double smooth = d_sum * inv_w;
 
         // Noise floor from W-sample chunks well away from events: a chunk counts when
         // no event was open or waiting during it and its smoothed power stayed below
-        // twice the floor (3 dB), and it is used only once the chunk after it counts
+        // four times the floor (6 dB), and it is used only once the chunk after it counts
         // too (so the onset of a burst, before it is detected, does not leak in).
-        d_chunk_sum += p;
-        if (d_open || d_waiting || (d_have_floor && smooth >= 2.0 * d_floor))
+        if (d_open || d_waiting || (d_have_floor && smooth >= k_clean_factor * d_floor))
             d_chunk_clean = false;
-        if (d_n % w == 0) {
-            const double mean = d_chunk_sum * inv_w;
-            if (!d_have_floor) {
-                d_floor = mean;
-                d_have_floor = true;
-                d_floor_chunks = 1;
-            } else {
-                if (d_chunk_clean && d_prev_clean) {
-                    // the mean of the chunks so far, then an average over the last
-                    // k_floor_chunks of them
-                    d_floor_chunks = std::min(d_floor_chunks + 1, k_floor_chunks);
-                    d_floor += (d_prev_mean - d_floor) / double(d_floor_chunks);
-                }
-                d_prev_clean = d_chunk_clean;
-                d_prev_mean = mean;
-            }
-            if (d_cfg.relative) {
-                d_on = d_floor * d_on_factor;
-                d_off = d_floor * d_off_factor;
-            }
-            d_chunk_sum = 0.0;
-            d_chunk_clean = true;
-        }
+        if (chunk_end)
+            end_of_chunk();
         if (d_n < w || !d_have_floor)
             continue; // warming up
 

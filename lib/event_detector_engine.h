@@ -56,15 +56,18 @@ struct STREAMPROC_API detected_event {
  *  - Non-finite p[n] is replaced by the current moving-average mean (it neither opens
  *    nor closes anything) and counted.
  *  - Smoothed power s[n] = mean(p[n-W+1 .. n]) over the window W (samples before the
- *    stream count as 0): a running sum in double, recomputed exactly from the ring
- *    buffer each time the ring wraps, so it does not drift on unbounded streams.
+ *    stream count as 0): a running sum in double, recomputed from the ring buffer
+ *    each time the ring wraps (at every multiple of W, as four interleaved partial
+ *    sums added pairwise), so it does not drift on unbounded streams. That sum is
+ *    also the chunk's total for the noise floor. (Quiet chunks, where no sample can
+ *    reach a threshold, are skipped in one step with the same results.)
  *    Nothing is detected before W samples have been seen.
  *  - Noise floor: the mean power of the first W-sample chunk (chunks are aligned at
  *    multiples of W); then chunk k moves it, floor += (mean_k - floor) / c with
  *    c = min(chunks used so far + 1, 256) (the running mean of the chunks, then an
  *    exponential average over about 256 chunks: within ~1 % for W = 64), at the end
  *    of chunk k+1, when during both chunks no event was open or waiting to be merged
- *    and the smoothed power stayed below 2 x floor (so that the rising edge of a
+ *    and the smoothed power stayed below 4 x floor (so that the rising edge of a
  *    burst, before it is detected, does not raise the floor). Tracked in both modes
  *    (it gives noise_floor and snr_db); only relative mode sets the thresholds by it.
  *  - Thresholds: on = floor * 10^(threshold_db/10), off = floor *
@@ -111,6 +114,8 @@ private:
     void close_at(uint64_t end, bool truncated);
     void settle(detected_event& ev, std::vector<detected_event>& out);
     void flush_waiting(uint64_t n, std::vector<detected_event>& out, bool force);
+    void end_of_chunk();
+    bool skip_quiet_chunk(const float* power);
 
     const detector_config d_cfg;
     const uint64_t d_delay; // W / 2
@@ -122,8 +127,8 @@ private:
     uint64_t d_n = 0;           // samples seen
     double d_floor = 0.0;
     bool d_have_floor = false;
-    double d_chunk_sum = 0.0;
-    bool d_chunk_clean = true; // no event during this chunk, smoothed < 2 x floor
+    bool d_chunk_clean = true; // no event during this chunk, smoothed < 4 x floor
+    static constexpr double k_clean_factor = 4.0;
     bool d_prev_clean = false; // the same for the chunk before
     double d_prev_mean = 0.0;
     uint64_t d_floor_chunks = 0;

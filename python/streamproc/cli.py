@@ -128,7 +128,31 @@ def _spectral_chain(which, path, case):
     return tb
 
 
-CHAINS = {"source": _source_chain, "filter": _filter_chain, "spectral": _spectral_chain}
+def _detector_chain(which, path, case):
+    """event_detector_f (messages to a message_debug) against the stock chain a user
+    would build: multiply_ff (x*x) -> moving_average_ff -> threshold_ff -> null_sink."""
+    from gnuradio import blocks, gr, streamproc
+
+    window = 64
+    tb = gr.top_block()
+    src = streamproc.mmap_file_source(4, path)
+    if which == "ours":
+        det = streamproc.event_detector_f(window=window, sample_rate=1e6)
+        dbg = blocks.message_debug()
+        tb.connect(src, det)
+        tb.msg_connect(det, "events", dbg, "store")
+    else:
+        sq = blocks.multiply_ff()
+        avg = blocks.moving_average_ff(window, 1.0 / window, 4000)
+        thr = blocks.threshold_ff(5.0, 10.0, 0)
+        tb.connect(src, (sq, 0))
+        tb.connect(src, (sq, 1))
+        tb.connect(sq, avg, thr, blocks.null_sink(4))
+    return tb
+
+
+CHAINS = {"source": _source_chain, "filter": _filter_chain, "spectral": _spectral_chain,
+          "detector": _detector_chain}
 
 
 def bench_child(args):
@@ -182,7 +206,7 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter", "spectral")
+BENCHES = ("source", "filter", "spectral", "detector")
 
 
 def spectral_cases():
@@ -250,10 +274,13 @@ def bench(args):
                 case = {"bench": "source", "itemsize": 4, "name": "source",
                         "ours": "mmap_file_source", "stock": "blocks.file_source"}
                 rows.append(bench_pair(case, path, args.runs))
-        if "filter" in only or "spectral" in only:
+        if "filter" in only or "spectral" in only or "detector" in only:
             path = prepare_file(workdir, parse_size(args.filter_size), made)
             cases = filter_cases(ntaps_list, decims) if "filter" in only else []
             cases += spectral_cases() if "spectral" in only else []
+            if "detector" in only:
+                cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f",
+                              "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
             for case in cases:
                 rows.append(bench_pair(case, path, args.runs))
     finally:
@@ -307,7 +334,8 @@ def report(rows, as_json):
         label = {"source": lambda: "-",
                  "filter": lambda: "%d taps D=%d" % (c["ntaps"], c["decim"]),
                  "spectral": lambda: "N=%d hop=%d" % (c["fft_size"], c["hop"]) +
-                 (" avg %d" % c["navg"] if c["navg"] > 1 else "")}[c["bench"]]()
+                 (" avg %d" % c["navg"] if c["navg"] > 1 else ""),
+                 "detector": lambda: "window 64"}[c["bench"]]()
         print("%-17s %-19s %-13s %5s %10.0f %10.0f %9.1f %5.2fx %7.1fMB %7.1fMB %7.1fMB" % (
             r["ours"], r["stock"], label, r["size"], o["mb_per_s"], s["mb_per_s"],
             o["msamples_per_s"], r["ratio"], o["peak_rss_mb"], s["peak_rss_mb"], o["rss_over_base_mb"]))

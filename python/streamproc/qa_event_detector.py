@@ -31,7 +31,7 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
     s = 0.0
     pos = 0
     floor, have_floor = 0.0, False
-    chunk_sum, chunk_clean, prev_clean, prev_mean = 0.0, True, False, 0.0
+    chunk_clean, prev_clean, prev_mean = True, False, 0.0
     floor_chunks = 0
     cur = wait = None
     gap_energy = 0.0
@@ -88,19 +88,20 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
         s += pv - ring[pos]
         ring[pos] = pv
         pos += 1
+        chunk_end = False
         if pos == W:
             pos = 0
-            t = 0.0
-            for v in ring:
-                t += v
-            s = t
+            lanes = [0.0, 0.0, 0.0, 0.0]
+            for i, v in enumerate(ring):
+                lanes[i % 4] += v
+            s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+            chunk_end = True
         seen = n + 1
         smooth = s * inv_w
-        chunk_sum += pv
-        if cur is not None or wait is not None or (have_floor and smooth >= 2.0 * floor):
+        if cur is not None or wait is not None or (have_floor and smooth >= 4.0 * floor):
             chunk_clean = False
-        if seen % W == 0:
-            mean = chunk_sum * inv_w
+        if chunk_end:
+            mean = s * inv_w
             if not have_floor:
                 floor, have_floor, floor_chunks = mean, True, 1
             else:
@@ -110,7 +111,7 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
                 prev_clean, prev_mean = chunk_clean, mean
             if relative:
                 on, off = floor * on_f, floor * off_f
-            chunk_sum, chunk_clean = 0.0, True
+            chunk_clean = True
         if seen < W or not have_floor:
             continue
         if cur is not None:

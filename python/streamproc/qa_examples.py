@@ -8,6 +8,7 @@
 and their output is checked with numpy/scipy."""
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -72,6 +73,26 @@ class qa_examples(gr_unittest.TestCase):
         self.assertEqual(len(y), len(ref))
         err = np.max(np.abs(y - ref)) / np.sqrt(np.mean(np.abs(ref) ** 2))
         self.assertLess(err, 1e-5)
+
+    def test_005_detect_events(self):
+        inp, out = os.path.join(self.dir, "bursts.f32"), os.path.join(self.dir, "events.jsonl")
+        rng = np.random.default_rng(3)
+        n, fs = 2_000_000, 1e6
+        x = rng.standard_normal(n)
+        truth = [(20000 + k * 40000, 5000 + (k * 311) % 10000) for k in range(45)]
+        for s0, length in truth:
+            t = np.arange(length)
+            x[s0:s0 + length] += 10 * np.cos(2 * np.pi * 0.03 * t)  # 17 dB over the noise
+        x.astype(np.float32).tofile(inp)
+        self.run_example("detect_events", "--infile", inp, "--events", out, "--samp-rate", str(fs))
+        events = [json.loads(line) for line in open(out)]
+        self.assertEqual(len(events), len(truth))
+        for ev, (s0, length) in zip(events, truth):
+            # the low-pass delays the signal by its group delay; start and end within
+            # the detector window plus that delay
+            self.assertLessEqual(abs(ev["start"] - s0), 64 + 40)
+            self.assertLessEqual(abs(ev["end"] - (s0 + length)), 64 + 40)
+            self.assertAlmostEqual(ev["time"], ev["start"] / fs)
 
     def test_004_every_block_yml_generates_and_runs(self):
         """A small flowgraph per GRC block of the module (default parameters where
