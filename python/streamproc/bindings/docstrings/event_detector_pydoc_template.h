@@ -10,7 +10,8 @@
   from the header during the build; without it this text is used as it is.
  */
 
-static const char* __doc_gr_streamproc_event_detector = R"doc(Finds events (bursts) and posts each as a PMT dict on message port "events".
+static const char* __doc_gr_streamproc_event_detector =
+    R"doc(Finds events (bursts) and posts each as a PMT dict on message port "events".
 
 Power (x**2 or |x|**2) smoothed over `window` samples; an event opens above the threshold
 (threshold_db above the tracked noise floor, or absolute dB) and closes below
@@ -33,14 +34,20 @@ Args:
     max_rate: at most this many events per second of signal (0 = no cap)
     tag_edges: add sob/eob tags to the pass-through output)doc";
 
-static const char* __doc_gr_streamproc_event_detector_events_found = R"doc(Events posted so far.)doc";
+static const char* __doc_gr_streamproc_event_detector_events_found =
+    R"doc(Events posted so far.)doc";
 
-static const char* __doc_gr_streamproc_event_detector_events_dropped = R"doc(Events dropped by the rate cap.)doc";
+static const char* __doc_gr_streamproc_event_detector_events_dropped =
+    R"doc(Events dropped by the rate cap.)doc";
 
-static const char* __doc_gr_streamproc_event_detector_events_too_short = R"doc(Events dropped as shorter than min_duration.)doc";
+static const char* __doc_gr_streamproc_event_detector_events_too_short =
+    R"doc(Events dropped as shorter than min_duration.)doc";
 
-static const char* __doc_gr_streamproc_event_detector_events_merged = R"doc(Merges done (merge_gap).)doc";
+static const char* __doc_gr_streamproc_event_detector_events_merged =
+    R"doc(Merges done (merge_gap).)doc";
 
-static const char* __doc_gr_streamproc_event_detector_nonfinite_samples = R"doc(Non-finite input samples skipped.)doc";
+static const char* __doc_gr_streamproc_event_detector_nonfinite_samples =
+    R"doc(Non-finite input samples skipped.)doc";
 
-static const char* __doc_gr_streamproc_event_detector_noise_floor = R"doc(Current noise floor estimate (linear power).)doc";
+static const char* __doc_gr_streamproc_event_detector_noise_floor =
+    R"doc(Current noise floor estimate (linear power).)doc";

@@ -10,13 +10,16 @@
   from the header during the build; without it this text is used as it is.
  */
 
-static const char* __doc_gr_streamproc_event_file_sink = R"doc(Writes event dicts from message port "events" to a file, one flushed line each ("jsonl" or "csv"); appends unless overwrite.)doc";
+static const char* __doc_gr_streamproc_event_file_sink =
+    R"doc(Writes event dicts from message port "events" to a file, one flushed line each ("jsonl" or "csv"); appends unless overwrite.)doc";
 
-static const char* __doc_gr_streamproc_event_file_sink_make = R"doc(Make an event file sink.
+static const char* __doc_gr_streamproc_event_file_sink_make =
+    R"doc(Make an event file sink.
 
 Args:
     path: file to write (created if missing; appended to unless overwrite)
     format: "jsonl" or "csv"
     overwrite: truncate an existing file)doc";
 
-static const char* __doc_gr_streamproc_event_file_sink_lines_written = R"doc(Event lines written so far.)doc";
+static const char* __doc_gr_streamproc_event_file_sink_lines_written =
+    R"doc(Event lines written so far.)doc";

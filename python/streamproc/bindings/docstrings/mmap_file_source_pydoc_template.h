@@ -10,7 +10,8 @@
   from the header during the build; without it this text is used as it is.
  */
 
-static const char* __doc_gr_streamproc_mmap_file_source = R"doc(Memory-mapped file source with a sliding window and flat resident memory.
+static const char* __doc_gr_streamproc_mmap_file_source =
+    R"doc(Memory-mapped file source with a sliding window and flat resident memory.
 
 Reads items of `itemsize` bytes from a regular file through an mmap() window that slides
 with the read position. Offset, length, repeat, seek, open while running and a begin tag
@@ -18,7 +19,8 @@ as in blocks.file_source; a "file_pos" tag ({filename, offset, pass}) at the sta
 every pass and after every seek/open; position(), size(), progress() for progress bars;
 follow mode for files still being written. Pipes and devices: use blocks.file_source.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_make = R"doc(Make a memory-mapped file source.
+static const char* __doc_gr_streamproc_mmap_file_source_make =
+    R"doc(Make a memory-mapped file source.
 
 Args:
     itemsize: bytes per item (>= 1), e.g. 8 for complex, 4*vlen for float vectors
@@ -31,30 +33,44 @@ Args:
     window_bytes: mapped window size in bytes (0 = 4 MiB)
     drop_cache: drop pages behind the read position from the page cache)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_seek = R"doc(Seek within the segment; whence = os.SEEK_SET (from segment start), SEEK_CUR, SEEK_END (from segment end, negative goes back). Returns False if outside the segment.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_seek =
+    R"doc(Seek within the segment; whence = os.SEEK_SET (from segment start), SEEK_CUR, SEEK_END (from segment end, negative goes back). Returns False if outside the segment.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_open = R"doc(Open another file (checked at once, raises on error); takes effect at the next work call.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_open =
+    R"doc(Open another file (checked at once, raises on error); takes effect at the next work call.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_set_begin_tag = R"doc(Tag key added at the start of every pass (value: pass count); pmt.PMT_NIL switches it off.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_set_begin_tag =
+    R"doc(Tag key added at the start of every pass (value: pass count); pmt.PMT_NIL switches it off.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_set_follow = R"doc(Switch follow mode on or off.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_set_follow =
+    R"doc(Switch follow mode on or off.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_follow = R"doc(True in follow mode.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_follow =
+    R"doc(True in follow mode.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_set_follow_timeout = R"doc(Seconds without growth after which follow mode ends the stream (0 = never).)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_set_follow_timeout =
+    R"doc(Seconds without growth after which follow mode ends the stream (0 = never).)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_follow_timeout = R"doc(Follow timeout in seconds.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_follow_timeout =
+    R"doc(Follow timeout in seconds.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_set_repeat = R"doc(Switch repeat on or off.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_set_repeat =
+    R"doc(Switch repeat on or off.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_repeat = R"doc(True when repeating.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_repeat =
+    R"doc(True when repeating.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_position = R"doc(Absolute index (items from the start of the file) of the next item.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_position =
+    R"doc(Absolute index (items from the start of the file) of the next item.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_size = R"doc(Whole items in the file as of the last check.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_size =
+    R"doc(Whole items in the file as of the last check.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_progress = R"doc(Fraction 0..1 of the current pass over the segment already produced.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_progress =
+    R"doc(Fraction 0..1 of the current pass over the segment already produced.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_passes = R"doc(Completed passes over the segment.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_passes =
+    R"doc(Completed passes over the segment.)doc";
 
-static const char* __doc_gr_streamproc_mmap_file_source_filename = R"doc(Path of the file being read.)doc";
+static const char* __doc_gr_streamproc_mmap_file_source_filename =
+    R"doc(Path of the file being read.)doc";

@@ -10,7 +10,8 @@
   from the header during the build; without it this text is used as it is.
  */
 
-static const char* __doc_gr_streamproc_ols_fir = R"doc(Overlap-save FFT FIR filter with decimation (drop-in for filter.fft_filter_*).
+static const char* __doc_gr_streamproc_ols_fir =
+    R"doc(Overlap-save FFT FIR filter with decimation (drop-in for filter.fft_filter_*).
 
 y[j] = sum_k taps[k] * x[j*D - k]. Real FFTs for float data and taps, decimation by
 spectral folding (dropped outputs are never computed), automatic FFT size. Bit-identical
@@ -19,21 +20,27 @@ input. Taps change with set_taps() or a message on port "taps" (f32vector, c32ve
 ccc) at the next block boundary without losing or repeating samples. Declares a sample
 delay of (ntaps-1)//2. NaN/Inf input spoils only the outputs whose window holds it.)doc";
 
-static const char* __doc_gr_streamproc_ols_fir_make = R"doc(Make an overlap-save FIR filter.
+static const char* __doc_gr_streamproc_ols_fir_make =
+    R"doc(Make an overlap-save FIR filter.
 
 Args:
     decimation: keep every decimation-th output (>= 1)
     taps: filter taps (at least one)
     fft_size: FFT size; 0 = automatic. Must be >= len(taps) and a multiple of decimation.)doc";
 
-static const char* __doc_gr_streamproc_ols_fir_set_taps = R"doc(New taps (any count), effective at the next block boundary.)doc";
+static const char* __doc_gr_streamproc_ols_fir_set_taps =
+    R"doc(New taps (any count), effective at the next block boundary.)doc";
 
-static const char* __doc_gr_streamproc_ols_fir_taps = R"doc(The taps in use (or the newest set).)doc";
+static const char* __doc_gr_streamproc_ols_fir_taps =
+    R"doc(The taps in use (or the newest set).)doc";
 
 static const char* __doc_gr_streamproc_ols_fir_fft_size = R"doc(The FFT size in use.)doc";
 
-static const char* __doc_gr_streamproc_ols_fir_decimation = R"doc(The decimation factor.)doc";
+static const char* __doc_gr_streamproc_ols_fir_decimation =
+    R"doc(The decimation factor.)doc";
 
-static const char* __doc_gr_streamproc_ols_fir_block_outputs = R"doc(Outputs computed per FFT block.)doc";
+static const char* __doc_gr_streamproc_ols_fir_block_outputs =
+    R"doc(Outputs computed per FFT block.)doc";
 
-static const char* __doc_gr_streamproc_ols_fir_direct_blocks = R"doc(Blocks filtered directly because their input held NaN or Inf.)doc";
+static const char* __doc_gr_streamproc_ols_fir_direct_blocks =
+    R"doc(Blocks filtered directly because their input held NaN or Inf.)doc";

@@ -10,7 +10,8 @@
   from the header during the build; without it this text is used as it is.
  */
 
-static const char* __doc_gr_streamproc_welch_cf = R"doc(Welch power spectra of a complex stream: mean |X|**2 of navg frames, scaled like scipy.signal.welch.)doc";
+static const char* __doc_gr_streamproc_welch_cf =
+    R"doc(Welch power spectra of a complex stream: mean |X|**2 of navg frames, scaled like scipy.signal.welch.)doc";
 
 static const char* __doc_gr_streamproc_welch_cf_make = R"doc(Make the block.
 
@@ -24,12 +25,16 @@ Args:
     shift: fftshift order
     db: 10*log10 of the power)doc";
 
-static const char* __doc_gr_streamproc_welch_cf_set_window = R"doc(New window (fft_size values), effective from the next frame; thread-safe.)doc";
+static const char* __doc_gr_streamproc_welch_cf_set_window =
+    R"doc(New window (fft_size values), effective from the next frame; thread-safe.)doc";
 
 static const char* __doc_gr_streamproc_welch_cf_window = R"doc(The window in use.)doc";
 
-static const char* __doc_gr_streamproc_welch_cf_fft_size = R"doc(Samples per frame (FFT size).)doc";
+static const char* __doc_gr_streamproc_welch_cf_fft_size =
+    R"doc(Samples per frame (FFT size).)doc";
 
-static const char* __doc_gr_streamproc_welch_cf_hop = R"doc(Samples from one frame start to the next.)doc";
+static const char* __doc_gr_streamproc_welch_cf_hop =
+    R"doc(Samples from one frame start to the next.)doc";
 
-static const char* __doc_gr_streamproc_welch_cf_vlen = R"doc(Values per output vector.)doc";
+static const char* __doc_gr_streamproc_welch_cf_vlen =
+    R"doc(Values per output vector.)doc";

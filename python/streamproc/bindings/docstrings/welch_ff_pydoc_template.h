@@ -10,7 +10,8 @@
   from the header during the build; without it this text is used as it is.
  */
 
-static const char* __doc_gr_streamproc_welch_ff = R"doc(Welch power spectra of a real stream: mean |X|**2 of navg frames, scaled like scipy.signal.welch (one-sided: doubled but DC and Nyquist).)doc";
+static const char* __doc_gr_streamproc_welch_ff =
+    R"doc(Welch power spectra of a real stream: mean |X|**2 of navg frames, scaled like scipy.signal.welch (one-sided: doubled but DC and Nyquist).)doc";
 
 static const char* __doc_gr_streamproc_welch_ff_make = R"doc(Make the block.
 
@@ -24,12 +25,16 @@ Args:
     onesided: fft_size//2+1 bins, else all fft_size
     db: 10*log10 of the power)doc";
 
-static const char* __doc_gr_streamproc_welch_ff_set_window = R"doc(New window (fft_size values), effective from the next frame; thread-safe.)doc";
+static const char* __doc_gr_streamproc_welch_ff_set_window =
+    R"doc(New window (fft_size values), effective from the next frame; thread-safe.)doc";
 
 static const char* __doc_gr_streamproc_welch_ff_window = R"doc(The window in use.)doc";
 
-static const char* __doc_gr_streamproc_welch_ff_fft_size = R"doc(Samples per frame (FFT size).)doc";
+static const char* __doc_gr_streamproc_welch_ff_fft_size =
+    R"doc(Samples per frame (FFT size).)doc";
 
-static const char* __doc_gr_streamproc_welch_ff_hop = R"doc(Samples from one frame start to the next.)doc";
+static const char* __doc_gr_streamproc_welch_ff_hop =
+    R"doc(Samples from one frame start to the next.)doc";
 
-static const char* __doc_gr_streamproc_welch_ff_vlen = R"doc(Values per output vector.)doc";
+static const char* __doc_gr_streamproc_welch_ff_vlen =
+    R"doc(Values per output vector.)doc";
