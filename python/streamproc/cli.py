@@ -24,8 +24,7 @@ import time
 EXIT_BAD_ARGS = 2
 
 
-class UsageError(Exception):
-    """A bad argument or unreadable input: reported in one line, exit code 2."""
+from gnuradio.streamproc.detect import UsageError  # noqa: E402  (one class for all commands)
 
 
 def parse_size(text):
@@ -379,6 +378,9 @@ def build_parser():
     b.add_argument("--keep", action="store_true", help="keep the generated files")
     b.add_argument("--json", action="store_true", help="print the results as JSON")
     b.set_defaults(func=bench)
+
+    from gnuradio.streamproc import detect
+    detect.add_parsers(sub)
 
     c = sub.add_parser("_bench-child", help=argparse.SUPPRESS)
     c.add_argument("--case", required=True)

@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The streamproc command: gen, detect (every input type, filters, files, report) and
+its errors, run as a user runs it (a subprocess of apps/streamproc)."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from gnuradio import gr_unittest
+
+SRC = os.environ.get("STREAMPROC_SOURCE_DIR",
+                     os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+APP = os.path.join(SRC, "apps", "streamproc")
+
+
+def streamproc(*args):
+    return subprocess.run([sys.executable, APP] + [str(a) for a in args], capture_output=True, text=True,
+                          timeout=600)
+
+
+class qa_cli(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="qa_cli.")
+        cls.rec = os.path.join(cls.dir, "rec.f32")
+        res = streamproc("gen", cls.rec, "--samples", 3_000_000, "--events", 50, "--snr-db", 15)
+        assert res.returncode == 0, res.stderr
+        cls.truth = [tuple(map(int, line.split())) for line in open(cls.rec + ".truth")]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def check_events(self, events, truth, tol=128):
+        self.assertEqual(len(events), len(truth))
+        for e, (s, length) in zip(events, truth):
+            self.assertLessEqual(abs(e["start"] - s), tol)
+            self.assertLessEqual(abs(e["end"] - (s + length)), tol)
+
+    def test_001_gen_file_and_truth(self):
+        x = np.fromfile(self.rec, dtype=np.float32)
+        self.assertEqual(len(x), 3_000_000)
+        self.assertEqual(len(self.truth), 50)
+        s, length = self.truth[7]
+        inside = np.mean(x[s:s + length].astype(np.float64) ** 2)
+        outside = np.mean(x[s - 900:s - 100].astype(np.float64) ** 2)
+        self.assertAlmostEqual(10 * np.log10(inside / outside), 10 * np.log10(1 + 10 ** 1.5), delta=0.5)
+
+    def test_002_detect_report_and_events(self):
+        out = os.path.join(self.dir, "ev.jsonl")
+        res = streamproc("detect", self.rec, "--rate", 1e6, "--lowpass", 200e3, "--events", out, "--json")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        rep = json.loads(res.stdout)  # stdout holds the report only
+        self.assertEqual(rep["samples"], 3_000_000)
+        self.assertEqual(rep["events"], 50)
+        self.assertEqual(rep["bytes"], 12_000_000)
+        self.assertGreater(rep["peak_rss_mb"], 0)
+        self.check_events([json.loads(line) for line in open(out)], self.truth)
+        csv_out = os.path.join(self.dir, "ev.csv")
+        res = streamproc("detect", self.rec, "--rate", 1e6, "--events", csv_out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("50 events", res.stdout)
+        rows = [{k: int(v) for k, v in r.items() if k in ("start", "end")} for r in csv.DictReader(open(csv_out))]
+        self.check_events(rows, self.truth)
+
+    def test_003_input_types(self):
+        x = np.fromfile(self.rec, dtype=np.float32)[:1_000_000]
+        truth = [t for t in self.truth if t[0] + t[1] < 1_000_000]
+        files = {
+            "cf32": x.astype(np.complex64),
+            "ci16": np.stack([np.clip(x * 2000, -32767, 32767), np.zeros_like(x)], 1).astype(np.int16),
+            "ci8": np.stack([np.clip(x * 12, -127, 127), np.zeros_like(x)], 1).astype(np.int8),
+            "cu8": np.stack([np.clip(x * 12 + 127.5, 0, 255), np.full_like(x, 127.5)], 1).astype(np.uint8),
+        }
+        for kind, data in files.items():
+            path = os.path.join(self.dir, "rec." + kind)
+            data.tofile(path)
+            out = os.path.join(self.dir, kind + ".jsonl")
+            res = streamproc("detect", path, "--type", kind, "--rate", 1e6, "--events", out, "--json")
+            self.assertEqual(res.returncode, 0, kind + ": " + res.stderr)
+            self.assertEqual(json.loads(res.stdout)["samples"], 1_000_000, kind)
+            self.check_events([json.loads(line) for line in open(out)], truth)
+
+    def test_004_taps_file_and_decimation(self):
+        taps = os.path.join(self.dir, "taps.txt")
+        h = np.hanning(65)
+        with open(taps, "w") as f:
+            f.write(",".join("%r" % v for v in h / h.sum()))
+        out = os.path.join(self.dir, "dec.jsonl")
+        res = streamproc("detect", self.rec, "--rate", 1e6, "--taps", taps, "--decimation", 4, "--events", out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        events = [json.loads(line) for line in open(out)]
+        self.check_events([{"start": 4 * e["start"], "end": 4 * e["end"]} for e in events], self.truth, tol=4 * 64 + 64)
+        self.assertAlmostEqual(events[0]["time"], events[0]["start"] / 250e3)
+
+    def test_005_errors_are_one_line_exit_2(self):
+        cases = [
+            ("detect", os.path.join(self.dir, "missing.f32")),
+            ("detect", self.dir),
+            ("detect", self.rec, "--rate", "0"),
+            ("detect", self.rec, "--decimation", "4"),
+            ("detect", self.rec, "--rate", "1e6", "--lowpass", "900e3"),
+            ("detect", self.rec, "--taps", os.path.join(self.dir, "nope.txt")),
+            ("detect", self.rec, "--window", "0"),
+            ("detect", self.rec, "--events", "/nonexistent/dir/ev.jsonl"),
+            ("gen", os.path.join(self.dir, "x.f32"), "--samples", "0", "--events", "1"),
+        ]
+        for args in cases:
+            res = streamproc(*args)
+            self.assertEqual(res.returncode, 2, "%s: %s" % (args, res.stderr))
+            errors = [line for line in res.stderr.splitlines() if line.startswith("streamproc: error:")]
+            self.assertEqual(len(errors), 1, res.stderr)
+            self.assertNotIn("Traceback", res.stderr)
+        res = streamproc("detect", self.rec, "--type", "s16")  # argparse: exit 2 too
+        self.assertEqual(res.returncode, 2)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_cli)
