@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 . scripts/env.sh
-exec /usr/bin/python3 apps/streamproc demo "$@" 2>/dev/null
+exec /usr/bin/python3 apps/streamproc demo "$@"
