@@ -8,6 +8,8 @@ a report and a check against the truth out."""
 
 import json
 import os
+
+import numpy as np
 import resource
 import sys
 import tempfile
@@ -96,21 +98,19 @@ def read_taps(path):
     return taps
 
 
-def build_flowgraph(args):
-    """mmap_file_source -> conversion -> [ols_fir] -> event_detector [-> event_file_sink]."""
-    from gnuradio import blocks, gr, streamproc
-    from gnuradio.filter import firdes
+def source_chain(tb, kind, path, offset=0, length=0):
+    """mmap_file_source and the conversion of integer types to complex; returns the
+    source and the block whose output 0 carries float (f32) or complex samples."""
+    from gnuradio import blocks, streamproc
 
-    itemsize, is_complex = TYPES[args.type]
-    tb = gr.top_block("streamproc_detect")
-    src = streamproc.mmap_file_source(itemsize, args.file)
-    if args.type == "ci16":
+    src = streamproc.mmap_file_source(TYPES[kind][0], path, offset=offset, length=length)
+    if kind == "ci16":
         conv = blocks.interleaved_short_to_complex(True, False, 1.0 / 32768)
         tb.connect(src, conv)
-    elif args.type == "ci8":
+    elif kind == "ci8":
         conv = blocks.interleaved_char_to_complex(True, 1.0 / 128)
         tb.connect(src, conv)
-    elif args.type == "cu8":
+    elif kind == "cu8":
         # RTL-SDR style: unsigned I/Q bytes around 127.5
         v2s = blocks.vector_to_stream(1, 2)
         u2f = blocks.uchar_to_float()
@@ -123,6 +123,17 @@ def build_flowgraph(args):
         tb.connect((deint, 1), (conv, 1))
     else:
         conv = src
+    return src, conv
+
+
+def build_flowgraph(args):
+    """mmap_file_source -> conversion -> [ols_fir] -> event_detector [-> event_file_sink]."""
+    from gnuradio import blocks, gr, streamproc
+    from gnuradio.filter import firdes
+
+    itemsize, is_complex = TYPES[args.type]
+    tb = gr.top_block("streamproc_detect")
+    src, conv = source_chain(tb, args.type, args.file)
     taps = None
     if args.taps:
         taps = read_taps(args.taps)
@@ -288,6 +299,83 @@ class _DetectArgs:
         self.window, self.threshold_db, self.min_duration, self.merge_gap, self.json = 64, 10.0, 0, 0, False
 
 
+# ------------------------------------------------------------------ plot
+def plot_command(args):
+    if args.type not in TYPES:
+        raise UsageError("unknown --type %s" % args.type)
+    if not os.path.exists(args.file):
+        raise UsageError("cannot read %s: no such file" % args.file)
+    if args.fft_size < 16 or args.rate <= 0 or args.start < 0 or args.length < 0:
+        raise UsageError("--fft-size must be >= 16, --rate positive, --start and --length not negative")
+    events = []
+    if args.events:
+        try:
+            events = [json.loads(line) for line in open(args.events) if line.strip()]
+        except (OSError, ValueError) as e:
+            raise UsageError("cannot read events from %s: %s" % (args.events, e))
+    with _stdout_to_stderr():
+        spec, extent = _spectrogram(args)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    fig, ax = plt.subplots(figsize=(10, 5), dpi=100)
+    img = ax.imshow(spec.T, origin="lower", aspect="auto", extent=extent, cmap="viridis",
+                    vmin=np.percentile(spec, 5), vmax=np.percentile(spec, 99.9))
+    fig.colorbar(img, ax=ax, label="power (dB/Hz)")
+    t0, t1, f0, f1 = extent
+    shown = 0
+    for e in events:
+        a, b = e["start"] / args.rate, e["end"] / args.rate
+        if b < t0 or a > t1:
+            continue
+        ax.add_patch(Rectangle((a, f0), b - a, f1 - f0, fill=False, edgecolor="red", linewidth=1.2))
+        shown += 1
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("frequency (Hz)")
+    ax.set_title("%s%s" % (os.path.basename(args.file), ", %d events" % shown if args.events else ""))
+    fig.tight_layout()
+    fig.savefig(args.out)
+    print("wrote %s (%d spectra of %d points, %.3f-%.3f s, %d event boxes)" % (
+        args.out, spec.shape[0], args.fft_size, t0, t1, shown))
+    return 0
+
+
+def _spectrogram(args):
+    """A power spectrogram (dB) of the section, computed by welch_ff/welch_cf with
+    navg=1 in a flowgraph; the hop is chosen so that at most --max-rows rows are kept."""
+    from gnuradio import blocks, fft, gr, streamproc
+
+    itemsize, is_complex = TYPES[args.type]
+    total = os.path.getsize(args.file) // itemsize
+    if args.start >= total:
+        raise UsageError("--start %d is past the end of the file (%d samples)" % (args.start, total))
+    length = args.length or (total - args.start)
+    length = min(length, total - args.start)
+    n = args.fft_size
+    if length < n:
+        raise UsageError("the section holds %d samples, fewer than --fft-size %d" % (length, n))
+    hop = max(n // 2, (length - n) // args.max_rows + 1)
+    tb = gr.top_block("streamproc_plot")
+    src, conv = source_chain(tb, args.type, args.file, args.start, length)
+    window = fft.window.hann(n)
+    if is_complex:
+        blk = streamproc.welch_cf(n, hop, window, 1, "density", args.rate, True, True)
+    else:
+        blk = streamproc.welch_ff(n, hop, window, 1, "density", args.rate, True, True)
+    sink = blocks.vector_sink_f(blk.vlen(), 4096)
+    tb.connect(conv, blk, sink)
+    tb.run()
+    spec = np.array(sink.data(), dtype=np.float32).reshape(-1, blk.vlen())
+    spec[~np.isfinite(spec)] = np.nan
+    spec = np.nan_to_num(spec, nan=np.nanmin(spec) if np.isfinite(spec).any() else 0.0)
+    t0 = args.start / args.rate + n / 2 / args.rate
+    t1 = t0 + (spec.shape[0] - 1) * hop / args.rate
+    f0, f1 = (-args.rate / 2, args.rate / 2) if is_complex else (0.0, args.rate / 2)
+    return spec, (t0, max(t1, t0 + 1.0 / args.rate), f0, f1)
+
+
 def add_parsers(sub):
     g = sub.add_parser("gen", help="write a synthetic recording of noise and bursts plus a truth file")
     g.add_argument("out", help="recording to write (the truth goes to OUT.truth)")
@@ -320,3 +408,15 @@ def add_parsers(sub):
     m.add_argument("--dir", help="where to put the files (default: the temporary directory)")
     m.add_argument("--keep", action="store_true")
     m.set_defaults(func=demo_command)
+
+    p = sub.add_parser("plot", help="a spectrogram of a section of a recording, with the events drawn")
+    p.add_argument("file")
+    p.add_argument("--out", required=True, help="PNG to write")
+    p.add_argument("--type", default="f32", choices=sorted(TYPES))
+    p.add_argument("--rate", type=float, default=1.0, help="sample rate in Hz (default 1)")
+    p.add_argument("--start", type=int, default=0, help="first sample (default 0)")
+    p.add_argument("--length", type=int, default=0, help="samples to show (default: to the end)")
+    p.add_argument("--events", help="events file (.jsonl) to draw as boxes")
+    p.add_argument("--fft-size", type=int, default=1024)
+    p.add_argument("--max-rows", type=int, default=1500, help="spectra kept at most (sets the hop)")
+    p.set_defaults(func=plot_command)

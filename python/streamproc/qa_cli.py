@@ -104,6 +104,22 @@ class qa_cli(gr_unittest.TestCase):
         self.check_events([{"start": 4 * e["start"], "end": 4 * e["end"]} for e in events], self.truth, tol=4 * 64 + 64)
         self.assertAlmostEqual(events[0]["time"], events[0]["start"] / 250e3)
 
+    def test_006_plot(self):
+        out = os.path.join(self.dir, "ev_plot.jsonl")
+        png = os.path.join(self.dir, "spec.png")
+        res = streamproc("detect", self.rec, "--rate", 1e6, "--events", out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        res = streamproc("plot", self.rec, "--rate", 1e6, "--events", out, "--out", png,
+                         "--start", 100000, "--length", 1_000_000)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        inside = [t for t in self.truth if t[0] + t[1] > 100000 and t[0] < 1_100_000]
+        self.assertIn("%d event boxes" % len(inside), res.stdout)
+        res = streamproc("plot", self.rec, "--out", png, "--start", 10 ** 9)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("past the end", res.stderr)
+
     def test_005_errors_are_one_line_exit_2(self):
         cases = [
             ("detect", os.path.join(self.dir, "missing.f32")),
