@@ -117,9 +117,11 @@ void event_detector_engine::end_of_chunk()
     // d_sum was just recomputed from the ring: it is the sum of the chunk
     const double mean = d_sum * (1.0 / double(d_cfg.window));
     if (!d_have_floor) {
-        d_floor = mean;
-        d_have_floor = true;
-        d_floor_chunks = 1;
+        // warm-up: the mean of the first k_warmup_chunks chunks (one chunk alone can be
+        // far off, e.g. while an upstream filter is still filling its history)
+        ++d_floor_chunks;
+        d_floor += (mean - d_floor) / double(d_floor_chunks);
+        d_have_floor = d_floor_chunks == k_warmup_chunks;
     } else {
         if (d_chunk_clean && d_prev_clean) {
             // the mean of the chunks so far, then an average over the last

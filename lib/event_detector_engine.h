@@ -61,9 +61,10 @@ struct STREAMPROC_API detected_event {
  *    sums added pairwise), so it does not drift on unbounded streams. That sum is
  *    also the chunk's total for the noise floor. (Quiet chunks, where no sample can
  *    reach a threshold, are skipped in one step with the same results.)
- *    Nothing is detected before W samples have been seen.
- *  - Noise floor: the mean power of the first W-sample chunk (chunks are aligned at
- *    multiples of W); then chunk k moves it, floor += (mean_k - floor) / c with
+ *    Nothing is detected before 16 W samples have been seen (the floor's warm-up).
+ *  - Noise floor: the mean power of the first 16 W-sample chunks (chunks are aligned
+ *    at multiples of W; nothing is detected before they are in); then chunk k moves
+ *    it, floor += (mean_k - floor) / c with
  *    c = min(chunks used so far + 1, 256) (the running mean of the chunks, then an
  *    exponential average over about 256 chunks: within ~1 % for W = 64), at the end
  *    of chunk k+1, when during both chunks no event was open or waiting to be merged
@@ -133,6 +134,7 @@ private:
     double d_prev_mean = 0.0;
     uint64_t d_floor_chunks = 0;
     static constexpr uint64_t k_floor_chunks = 256;
+    static constexpr uint64_t k_warmup_chunks = 16;
     double d_on = 0.0, d_off = 0.0;
 
     bool d_open = false;

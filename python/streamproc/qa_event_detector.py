@@ -103,7 +103,9 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
         if chunk_end:
             mean = s * inv_w
             if not have_floor:
-                floor, have_floor, floor_chunks = mean, True, 1
+                floor_chunks += 1
+                floor += (mean - floor) / float(floor_chunks)
+                have_floor = floor_chunks == 16
             else:
                 if chunk_clean and prev_clean:
                     floor_chunks = min(floor_chunks + 1, 256)
@@ -313,6 +315,19 @@ class qa_event_detector(gr_unittest.TestCase):
             self.assertEqual(dbg.num_messages(), 0)
             self.assertEqual(det.events_found(), 0)
             self.assertAlmostEqual(det.noise_floor(), 1.0, delta=0.05)
+
+    def test_004b_quiet_start_does_not_stick(self):
+        # A recording that starts quieter than it goes on (a filter filling its history,
+        # a receiver settling): the floor warm-up must not leave one endless event.
+        rng = np.random.default_rng(8)
+        x = rng.standard_normal(400_000).astype(np.float32)
+        x[:100] *= 0.01
+        for complex_in in (False, True):
+            xx = x.astype(np.complex64) if complex_in else x
+            got, det, _ = run_block(xx)
+            self.assertEqual(got, [])
+            self.assertAlmostEqual(det.noise_floor(), 1.0, delta=0.05)
+            self.assertEqual(reference_events(power_of(xx)), [])
 
     def test_005_nonfinite_skipped(self):
         n = 30000
