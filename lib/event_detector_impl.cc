@@ -175,6 +175,7 @@ int event_detector_impl<T>::work(int noutput_items,
 {
     const T* in = static_cast<const T*>(input_items[0]);
     const uint64_t first = this->nitems_read(0);
+    ++d_calls;
     const size_t n = size_t(noutput_items);
     if (!output_items.empty())
         std::memcpy(output_items[0], in, n * sizeof(T));

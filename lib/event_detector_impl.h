@@ -37,6 +37,7 @@ private:
     std::atomic<uint64_t> d_found{ 0 }, d_dropped{ 0 }, d_short{ 0 }, d_merged{ 0 },
         d_nonfinite{ 0 };
     std::atomic<double> d_floor{ 0.0 };
+    std::atomic<uint64_t> d_calls{ 0 };
     const pmt::pmt_t d_port = pmt::mp("events");
 
     bool d_finished = false;
@@ -54,6 +55,7 @@ public:
     uint64_t events_merged() const override { return d_merged; }
     uint64_t nonfinite_samples() const override { return d_nonfinite; }
     double noise_floor() const override { return d_floor; }
+    uint64_t work_calls() const override { return d_calls; }
 
     bool stop() override;
     int work(int noutput_items,

@@ -225,7 +225,7 @@ def _run_detect(args, progress):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return {
         "file": args.file, "type": args.type, "bytes": size,
-        "samples": src.size(), "events": det.events_found(),
+        "samples": src.size(), "work_calls": det.work_calls(), "events": det.events_found(),
         "events_dropped": det.events_dropped(), "events_too_short": det.events_too_short(),
         "nonfinite_samples": det.nonfinite_samples(), "noise_floor": det.noise_floor(),
         "seconds": dt, "mb_per_s": size / dt / 1e6,
@@ -238,9 +238,9 @@ def print_report(rep, as_json):
     if as_json:
         print(json.dumps(rep, indent=1))
         return
-    print("%s: %d samples (%s, %.1f MB), %d events%s in %.2f s, %.0f MB/s, peak RSS %.1f MB, "
-          "memory efficiency %.1f (file size / peak RSS)" % (
-              rep["file"], rep["samples"], rep["type"], rep["bytes"] / 1e6, rep["events"],
+    print("%s: %d samples (%s, %.1f MB) in %d work calls, %d events%s in %.2f s, %.0f MB/s, "
+          "peak RSS %.1f MB, memory efficiency %.1f (file size / peak RSS)" % (
+              rep["file"], rep["samples"], rep["type"], rep["bytes"] / 1e6, rep["work_calls"], rep["events"],
               " -> " + rep["events_file"] if rep["events_file"] else "", rep["seconds"], rep["mb_per_s"],
               rep["peak_rss_mb"], rep["memory_efficiency"]))
 

@@ -65,6 +65,7 @@ class qa_cli(gr_unittest.TestCase):
         self.assertEqual(rep["samples"], 3_000_000)
         self.assertEqual(rep["events"], 50)
         self.assertEqual(rep["bytes"], 12_000_000)
+        self.assertGreater(rep["work_calls"], 0)
         self.assertGreater(rep["peak_rss_mb"], 0)
         self.check_events([json.loads(line) for line in open(out)], self.truth)
         csv_out = os.path.join(self.dir, "ev.csv")

@@ -83,6 +83,8 @@ public:
     virtual uint64_t nonfinite_samples() const = 0;
     //! The current noise floor estimate (linear power).
     virtual double noise_floor() const = 0;
+    //! Calls of work() so far (for reports: samples per call).
+    virtual uint64_t work_calls() const = 0;
 };
 
 using event_detector_f = event_detector<float>;

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(30ef13f9647ae91483461c581cf271cc)                     */
+/* BINDTOOL_HEADER_FILE_HASH(b2013b2338f6189132154189bc6f8ad0)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -61,7 +61,8 @@ void bind_event_detector_template(py::module& m, const char* classname)
         .def("nonfinite_samples",
              &event_detector::nonfinite_samples,
              D(event_detector, nonfinite_samples))
-        .def("noise_floor", &event_detector::noise_floor, D(event_detector, noise_floor));
+        .def("noise_floor", &event_detector::noise_floor, D(event_detector, noise_floor))
+        .def("work_calls", &event_detector::work_calls, D(event_detector, work_calls));
 }
 
 void bind_event_detector(py::module& m)

@@ -51,3 +51,6 @@ static const char* __doc_gr_streamproc_event_detector_nonfinite_samples =
 
 static const char* __doc_gr_streamproc_event_detector_noise_floor =
     R"doc(Current noise floor estimate (linear power).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_work_calls =
+    R"doc(Calls of work() so far.)doc";
