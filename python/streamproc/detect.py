@@ -343,8 +343,8 @@ def plot_command(args):
 
 
 def _spectrogram(args):
-    """A power spectrogram (dB) of the section, computed by welch_ff/welch_cf with
-    navg=1 in a flowgraph; the hop is chosen so that at most --max-rows rows are kept."""
+    """A power spectrogram (dB/Hz) of the section, computed with stft_fc/stft_cc in a
+    flowgraph; the hop is chosen so that at most --max-rows spectra are kept."""
     from gnuradio import blocks, fft, gr, streamproc
 
     itemsize, is_complex = TYPES[args.type]
@@ -360,16 +360,19 @@ def _spectrogram(args):
     tb = gr.top_block("streamproc_plot")
     src, conv = source_chain(tb, args.type, args.file, args.start, length)
     window = fft.window.hann(n)
-    if is_complex:
-        blk = streamproc.welch_cf(n, hop, window, 1, "density", args.rate, True, True)
-    else:
-        blk = streamproc.welch_ff(n, hop, window, 1, "density", args.rate, True, True)
-    sink = blocks.vector_sink_f(blk.vlen(), 4096)
+    blk = streamproc.stft_cc(n, hop, window, True) if is_complex else streamproc.stft_fc(n, hop, window, True)
+    sink = blocks.vector_sink_c(blk.vlen(), 4096)
     tb.connect(conv, blk, sink)
     tb.run()
-    spec = np.array(sink.data(), dtype=np.float32).reshape(-1, blk.vlen())
-    spec[~np.isfinite(spec)] = np.nan
-    spec = np.nan_to_num(spec, nan=np.nanmin(spec) if np.isfinite(spec).any() else 0.0)
+    frames = np.array(sink.data(), dtype=np.complex64).reshape(-1, blk.vlen())
+    # power spectral density like scipy's 'density' scaling (one-sided doubled)
+    psd = np.abs(frames) ** 2 / (args.rate * np.sum(np.square(window)))
+    if not is_complex:
+        psd[:, 1:(n + 1) // 2] *= 2
+    with np.errstate(divide="ignore"):
+        spec = 10 * np.log10(psd)
+    finite = np.isfinite(spec)
+    spec[~finite] = spec[finite].min() if finite.any() else 0.0
     t0 = args.start / args.rate + n / 2 / args.rate
     t1 = t0 + (spec.shape[0] - 1) * hop / args.rate
     f0, f1 = (-args.rate / 2, args.rate / 2) if is_complex else (0.0, args.rate / 2)
