@@ -94,15 +94,10 @@ ols_fir_impl<T, TAP_T>::ols_fir_impl(int decimation,
                 gr::io_signature::make(1, 1, sizeof(T))),
       d_decim(checked_decimation(decimation)),
       d_fixed_fft(checked_fft_size(fft_size)),
-      d_engine(make_engine(taps, 0)),
-      d_taps(taps),
-      d_hist(history_for(*d_engine))
+      d_taps(taps)
 {
     this->set_relative_rate(1, d_decim);
-    this->set_history(unsigned(d_hist));
-    this->declare_sample_delay(unsigned((d_engine->ntaps() - 1) / 2));
-    this->set_min_output_buffer(
-        long(std::max(k_min_out_items, 4 * d_engine->block_outputs())));
+    install(make_engine(taps, 0)); // history, sample delay, output buffer
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
     this->message_port_register_in(d_taps_port);
     this->set_msg_handler(d_taps_port,

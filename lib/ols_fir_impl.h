@@ -27,7 +27,7 @@ private:
     std::unique_ptr<engine_t> d_engine;
     std::unique_ptr<engine_t> d_pending; // new taps, waiting for a block boundary
     std::vector<TAP_T> d_taps;
-    size_t d_hist;        // history() in items: ntaps + M*D of the largest engine
+    size_t d_hist = 0;    // history() in items: ntaps + M*D of the largest engine
     size_t d_lag = 0;     // items held back (not consumed) to grow the history
     size_t d_emitted = 0; // outputs of the current block already produced
     bool d_block_ready = false;
