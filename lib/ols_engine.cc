@@ -6,10 +6,13 @@
  */
 
 #include "ols_engine.h"
+#include <fftw3.h>
+#include <immintrin.h>
 #include <volk/volk.h>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -30,32 +33,23 @@ size_t largest_prime_factor(size_t n)
     return n > 1 ? std::max(largest, n) : largest;
 }
 
-bool is_7_smooth(size_t n)
-{
-    for (size_t p : { 2, 3, 5, 7 })
-        while (n % p == 0)
-            n /= p;
-    return n == 1;
-}
-
-// Relative cost per point of a complex transform of size n against a power of two
-// that fits the L1 cache: FFTW's codelets are fastest for radix 2, slower for 3, 5, 7
-// and much slower for larger primes (Rader/Bluestein); arrays that leave the L1 (48
-// KiB here) and L2 caches cost more per point (measured with FFTW 3.3.10 on the
-// 2-core Xeon of the project machines: 8192 points are 35 % slower per point than
-// 4096, and 32768 slower again than 16384).
-double size_penalty(size_t n)
+// Relative cost per point of a complex transform of size n against a power of two:
+// FFTW's codelets are fastest for radix 2, slower for 3 and 5 (sizes with 7 or larger
+// primes are not considered).
+double radix_penalty(size_t n)
 {
     const size_t p = largest_prime_factor(n);
-    double w = p <= 2 ? 1.0 : p == 3 ? 1.15 : p == 5 ? 1.3 : p == 7 ? 1.45 : 2.5;
+    return p <= 2 ? 1.0 : p == 3 ? 1.15 : p == 5 ? 1.3 : 0.0;
+}
+
+// Arrays that leave the L1 (48 KiB here), L2 and L3 caches cost more per point.
+double cache_penalty(size_t n)
+{
     const size_t bytes = n * sizeof(gr_complex);
-    if (bytes > (size_t(2) << 20))
-        w *= 2.0;
-    else if (bytes > (size_t(128) << 10))
-        w *= 1.6;
-    else if (bytes > (size_t(32) << 10))
-        w *= 1.4;
-    return w;
+    return bytes > (size_t(2) << 20)     ? 3.0
+           : bytes > (size_t(128) << 10) ? 2.0
+           : bytes > (size_t(32) << 10)  ? 1.4
+                                         : 1.0;
 }
 
 inline float dot(const float* a, const float* b, size_t n)
@@ -72,7 +66,108 @@ inline gr_complex dot(const gr_complex* a, const gr_complex* b, size_t n)
     return r;
 }
 
+// acc[k] = sum_{p<D} X[p*nd + k] G[p*nd + k] for complex k < nd, X interleaved, G given
+// per float as gr = (Re g, Re g) and gs = (-Im g, Im g):
+// Re = xr gr - xi gi = x[0] gr[0] + x[1] gs[0], Im = xi gr + xr gi = x[1] gr[1] + x[0]
+// gs[1].
+void polyphase_mac_generic(float* __restrict acc,
+                           const float* __restrict x,
+                           const float* __restrict gr,
+                           const float* __restrict gs,
+                           size_t nd,
+                           size_t D)
+{
+    const size_t nf = 2 * nd;
+    std::fill(acc, acc + nf, 0.0f);
+    for (size_t p = 0; p < D; ++p) {
+        const size_t o = p * nf;
+        for (size_t f = 0; f < nf; f += 2) {
+            acc[f] += x[o + f] * gr[o + f] + x[o + f + 1] * gs[o + f];
+            acc[f + 1] += x[o + f + 1] * gr[o + f + 1] + x[o + f] * gs[o + f + 1];
+        }
+    }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define STREAMPROC_HAVE_AVX2_MAC 1
+// The same with AVX2 + FMA, four vectors (16 complex) at a time to hide the FMA
+// latency; the sum over the D phases stays in registers.
+__attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict acc,
+                                                            const float* __restrict x,
+                                                            const float* __restrict gr,
+                                                            const float* __restrict gs,
+                                                            size_t nd,
+                                                            size_t D)
+{
+    const size_t nf = 2 * nd;
+    size_t f = 0;
+    for (; f + 32 <= nf; f += 32) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t p = 0; p < D; ++p) {
+            const size_t o = p * nf + f;
+            const __m256 x0 = _mm256_loadu_ps(x + o), x1 = _mm256_loadu_ps(x + o + 8),
+                         x2 = _mm256_loadu_ps(x + o + 16),
+                         x3 = _mm256_loadu_ps(x + o + 24);
+            a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(gr + o), a0);
+            a1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(gr + o + 8), a1);
+            a2 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(gr + o + 16), a2);
+            a3 = _mm256_fmadd_ps(x3, _mm256_loadu_ps(gr + o + 24), a3);
+            a0 =
+                _mm256_fmadd_ps(_mm256_permute_ps(x0, 0xB1), _mm256_loadu_ps(gs + o), a0);
+            a1 = _mm256_fmadd_ps(
+                _mm256_permute_ps(x1, 0xB1), _mm256_loadu_ps(gs + o + 8), a1);
+            a2 = _mm256_fmadd_ps(
+                _mm256_permute_ps(x2, 0xB1), _mm256_loadu_ps(gs + o + 16), a2);
+            a3 = _mm256_fmadd_ps(
+                _mm256_permute_ps(x3, 0xB1), _mm256_loadu_ps(gs + o + 24), a3);
+        }
+        _mm256_storeu_ps(acc + f, a0);
+        _mm256_storeu_ps(acc + f + 8, a1);
+        _mm256_storeu_ps(acc + f + 16, a2);
+        _mm256_storeu_ps(acc + f + 24, a3);
+    }
+    for (; f < nf; f += 2) {
+        float re = 0.0f, im = 0.0f;
+        for (size_t p = 0; p < D; ++p) {
+            const size_t o = p * nf + f;
+            re += x[o] * gr[o] + x[o + 1] * gs[o];
+            im += x[o + 1] * gr[o + 1] + x[o] * gs[o + 1];
+        }
+        acc[f] = re;
+        acc[f + 1] = im;
+    }
+}
+#endif
+
+using polyphase_mac_fn =
+    void (*)(float*, const float*, const float*, const float*, size_t, size_t);
+
+polyphase_mac_fn pick_polyphase_mac()
+{
+#ifdef STREAMPROC_HAVE_AVX2_MAC
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return polyphase_mac_avx2;
+#endif
+    return polyphase_mac_generic;
+}
+
+const polyphase_mac_fn polyphase_mac_best = pick_polyphase_mac();
+
 } // namespace
+
+namespace detail {
+void polyphase_mac(float* acc,
+                   const float* x,
+                   const float* gr,
+                   const float* gs,
+                   size_t nd,
+                   size_t D,
+                   bool simd)
+{
+    (simd ? polyphase_mac_best : polyphase_mac_generic)(acc, x, gr, gs, nd, D);
+}
+} // namespace detail
 
 template <class T>
 size_t ols_engine<T>::choose_fft_size(size_t ntaps,
@@ -80,6 +175,15 @@ size_t ols_engine<T>::choose_fft_size(size_t ntaps,
                                       bool is_complex,
                                       size_t max_span)
 {
+    // Cost of one block in units of the per-point linear work (copy, product, checks),
+    // fitted to the block times measured with FFTW 3.3.10 (AVX2) on the 2-core Xeon
+    // of the project machines (median error ~12 %):
+    //   105 + N + 0.19 v w(N) N log2(N/D) + 0.11 w(N/D) (N/D) log2(N/D)
+    // FFTW runs D strided transforms of 16..64 points in single codelets vectorised
+    // across the transforms when D is even: v = 0.4 for D >= 8, 0.7 for D = 4, 6
+    // (1 otherwise). With D > 1, N/D is a power of two >= 16 or a 2^a 3^b 5^c number
+    // >= 128 (smaller mixed-radix strided transforms measured 1.5-2x slower than the
+    // model).
     const size_t D = std::max(1u, decimation);
     const size_t nframes = is_complex ? 1 : 2;
     const size_t lo = ntaps + D;
@@ -87,21 +191,25 @@ size_t ols_engine<T>::choose_fft_size(size_t ntaps,
         std::min<size_t>(size_t(1) << 22, std::max<size_t>(32 * ntaps, 4096));
     size_t best = 0;
     double best_cost = 0.0;
-    for (size_t m = 1; m * D <= hi; ++m) {
-        const size_t n = m * D;
-        if (n < lo || n % 2 != 0 || !is_7_smooth(m))
+    for (size_t nd = 1; nd * D <= hi; ++nd) {
+        const size_t n = nd * D;
+        if (n < lo || n % 2 != 0)
+            continue;
+        const double w = radix_penalty(nd);
+        if (w == 0.0)
+            continue;
+        const bool pow2 = (nd & (nd - 1)) == 0;
+        if (D > 1 && !((pow2 && nd >= 16) || nd >= 128))
             continue;
         const size_t nout = nframes * ((n - ntaps) / D + 1);
         const size_t span = (nout - 1) * D + ntaps + nout * D;
         if (max_span && span > max_span)
             continue;
-        const size_t nd = n / D;
-        const double fft =
-            size_penalty(n) * n * std::log2(double(n)) +
-            size_penalty(nd) * nd * std::log2(double(std::max<size_t>(nd, 2)));
-        // copy/pack, finiteness check, spectral product, fold, unpack: per point
-        const double linear = 3.0 * n + (D > 1 ? 0.5 * n : 0.0);
-        const double cost = (fft + linear) / double(nout);
+        const double lg = std::log2(double(std::max<size_t>(nd, 2)));
+        const double v = nd > 64 || D % 2 != 0 ? 1.0 : D >= 8 ? 0.4 : D >= 4 ? 0.7 : 1.0;
+        const double fwd = 0.19 * v * w * cache_penalty(n) * double(n) * lg;
+        const double inv = 0.11 * w * cache_penalty(nd) * double(nd) * lg;
+        const double cost = (105.0 + double(n) + fwd + inv) / double(nout);
         if (best == 0 || cost < best_cost) {
             best = n;
             best_cost = cost;
@@ -142,39 +250,77 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
     d_nframe = (d_nfft - d_ntaps) / d_decim + 1;
     d_nout = frames * d_nframe;
 
-    d_fwd = std::make_unique<gr::fft::fft_complex_fwd>(int(d_nfft));
-    d_rev = std::make_unique<gr::fft::fft_complex_rev>(int(d_nfft_dec));
-    d_spectrum_taps.resize(d_nfft);
-    d_product.resize(d_nfft);
     d_out.resize(d_nout);
     d_padded.resize(block_inputs() + d_nfft);
     d_reversed_taps.assign(d_taps.rbegin(), d_taps.rend());
-
-    // Tap spectrum: h circularly shifted left by L-1, so output j of a frame sits at
-    // index j*D of the circular convolution; scaled by 1/N (FFTW does not normalise).
-    gr_complex* tin = d_fwd->get_inbuf();
-    std::fill(tin, tin + d_nfft, gr_complex(0.0f));
-    for (size_t k = 0; k < d_ntaps; ++k)
-        tin[(k + d_nfft - (d_ntaps - 1)) % d_nfft] =
-            gr_complex(d_taps[k]) / float(d_nfft);
-    d_fwd->execute();
-    std::copy(d_fwd->get_outbuf(), d_fwd->get_outbuf() + d_nfft, d_spectrum_taps.begin());
+    d_rev = std::make_unique<gr::fft::fft_complex_rev>(int(d_nfft_dec));
+    polyphase_setup();
 }
 
 template <class T>
-ols_engine<T>::~ols_engine() = default;
+void ols_engine<T>::polyphase_setup()
+{
+    const size_t N = d_nfft, nd = d_nfft_dec, D = d_decim;
+    d_in.resize(N);
+    d_product.resize(N);
+    {
+        const int n = int(nd);
+        std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
+        d_poly_plan =
+            fftwf_plan_many_dft(1,
+                                &n,
+                                int(D),
+                                reinterpret_cast<fftwf_complex*>(d_in.data()),
+                                nullptr,
+                                int(D), // x_p[q] = x[q*D + p]
+                                1,
+                                reinterpret_cast<fftwf_complex*>(d_product.data()),
+                                nullptr,
+                                1,
+                                n, // X_p at p * N/D
+                                FFTW_FORWARD,
+                                FFTW_MEASURE);
+    }
+    if (!d_poly_plan)
+        throw std::runtime_error("ols_fir: FFTW could not plan " + std::to_string(D) +
+                                 " transforms of " + std::to_string(nd) + " points");
+    // The polyphase taps g_p[u] = h_shifted[(u*D - p) mod N] laid out like a frame
+    // (g_p[u] at u*D + p), so the same plan transforms them; scaled by D/N = 1/(N/D).
+    std::fill(d_in.begin(), d_in.end(), gr_complex(0.0f));
+    for (size_t k = 0; k < d_ntaps; ++k) {
+        const size_t idx = (k + N - (d_ntaps - 1)) % N; // index in h_shifted
+        const size_t p = (D - idx % D) % D;
+        const size_t u = ((idx + p) / D) % nd;
+        d_in[u * D + p] = gr_complex(d_taps[k]) / float(nd);
+    }
+    fftwf_execute(static_cast<fftwf_plan>(d_poly_plan));
+    d_g_re.resize(2 * N);
+    d_g_im.resize(2 * N);
+    for (size_t i = 0; i < N; ++i) {
+        d_g_re[2 * i] = d_g_re[2 * i + 1] = d_product[i].real();
+        d_g_im[2 * i] = -d_product[i].imag();
+        d_g_im[2 * i + 1] = d_product[i].imag();
+    }
+}
 
 template <class T>
-void ols_engine<T>::fold(const gr_complex* spec, gr_complex* dst) const
+ols_engine<T>::~ols_engine()
 {
-    // dst[k] = sum_r spec[k + r * N/D]: decimation in time is aliasing in frequency.
-    const size_t nd = d_nfft_dec;
-    std::copy(spec, spec + nd, dst);
-    for (size_t r = 1; r < d_decim; ++r)
-        volk_32f_x2_add_32f(reinterpret_cast<float*>(dst),
-                            reinterpret_cast<const float*>(dst),
-                            reinterpret_cast<const float*>(spec + r * nd),
-                            unsigned(2 * nd));
+    if (d_poly_plan) {
+        std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
+        fftwf_destroy_plan(static_cast<fftwf_plan>(d_poly_plan));
+    }
+}
+
+template <class T>
+void ols_engine<T>::polyphase_product(gr_complex* dst) const
+{
+    polyphase_mac_best(reinterpret_cast<float*>(dst),
+                       reinterpret_cast<const float*>(d_product.data()),
+                       d_g_re.data(),
+                       d_g_im.data(),
+                       d_nfft_dec,
+                       d_decim);
 }
 
 template <class T>
@@ -189,18 +335,8 @@ const T* ols_engine<T>::direct(const T* padded)
 template <class T>
 const T* ols_engine<T>::finish()
 {
-    d_fwd->execute();
-    gr_complex* rin = d_rev->get_inbuf();
-    if (d_decim == 1) {
-        volk_32fc_x2_multiply_32fc(
-            rin, d_fwd->get_outbuf(), d_spectrum_taps.data(), unsigned(d_nfft));
-    } else {
-        volk_32fc_x2_multiply_32fc(d_product.data(),
-                                   d_fwd->get_outbuf(),
-                                   d_spectrum_taps.data(),
-                                   unsigned(d_nfft));
-        fold(d_product.data(), rin);
-    }
+    fftwf_execute(static_cast<fftwf_plan>(d_poly_plan));
+    polyphase_product(d_rev->get_inbuf());
     d_rev->execute();
     if constexpr (is_real) {
         // frame 0 came back in the real parts, frame 1 in the imaginary parts
@@ -217,7 +353,7 @@ const T* ols_engine<T>::finish()
 template <class T>
 const T* ols_engine<T>::compute_block(const T* in, size_t valid)
 {
-    gr_complex* buf = d_fwd->get_inbuf();
+    gr_complex* buf = d_in.data();
     const size_t N = d_nfft;
     // A frame reads N samples; frame 1 of a real block starts m*D after frame 0.
     const size_t second = is_real ? d_nframe * d_decim : 0;

@@ -20,18 +20,40 @@
 namespace gr {
 namespace streamproc {
 
+namespace detail {
 /*!
- * \brief Overlap-save FIR engine with decimation by spectral folding.
+ * The polyphase product-sum of ols_engine: acc[k] = sum_{p<D} X[p*nd + k] G[p*nd + k]
+ * for complex k < nd (X interleaved; G per float as gr = (Re G, Re G), gs = (-Im G,
+ * Im G)). simd = false forces the portable loop (the default uses AVX2+FMA when the
+ * CPU has it). Exported for the tests.
+ */
+STREAMPROC_API void polyphase_mac(float* acc,
+                                  const float* x,
+                                  const float* gr,
+                                  const float* gs,
+                                  size_t nd,
+                                  size_t D,
+                                  bool simd = true);
+} // namespace detail
+
+/*!
+ * \brief Overlap-save FIR engine with polyphase decimation.
  *
- * Plain C++ (no scheduler), the engine behind ols_fir_*; T is float (real FFTs,
- * r2c/c2r) or gr_complex (complex FFTs). Output j of a stream x is
- * y[j] = sum_k h[k] x[j*D - k] (as filter.fft_filter_* and fir_filter_*).
+ * Plain C++ (no scheduler), the engine behind ols_fir_*; T is float or gr_complex.
+ * Output j of a stream x is y[j] = sum_k h[k] x[j*D - k] (as filter.fft_filter_* and
+ * fir_filter_*).
  *
- * One FFT frame of N points gives m = floor((N-L)/D) + 1 outputs. The tap spectrum
- * is stored circularly shifted by L-1 and scaled by 1/N, so the wanted outputs sit at
- * multiples of D of the circular convolution; with D > 1 the spectrum of the product
- * is folded D times (aliasing = decimation in time) before an inverse FFT of size N/D,
- * so outputs that decimation throws away are never computed.
+ * One FFT frame of N points gives m = floor((N-L)/D) + 1 outputs. The taps are
+ * circularly shifted by L-1, so the wanted outputs are the samples jD of the circular
+ * convolution c of the frame with them, and
+ *   c[jD] = sum_p (x_p (*) g_p)[j],  x_p[q] = x[qD + p],  g_p[u] = h_shifted[uD - p]
+ * (circular convolutions of length N/D). So a frame is transformed as D strided FFTs
+ * of N/D points (one FFTW plan: the first stages of an N-point FFT, without its last
+ * log2 D stages), multiplied by the D polyphase tap spectra and summed in one pass
+ * (AVX2+FMA when the CPU has it), and one inverse FFT of N/D points gives the m
+ * outputs. Outputs that decimation throws away are never computed, and the forward
+ * transform costs N log2(N/D) instead of N log2 N. D = 1 is the plain case: one
+ * N-point FFT, a product with the tap spectrum, one N-point inverse FFT.
  *
  * Real data with real taps: two consecutive frames are packed into the real and
  * imaginary parts of one complex FFT (the filter is real, so the two results come
@@ -87,13 +109,13 @@ public:
 
     /*!
      * The FFT size with the lowest modelled cost per output sample for \p ntaps taps
-     * and decimation \p decimation: among even N = D * (a 7-smooth number), from
-     * ntaps + D up to max(32 * ntaps, 4096), minimise
-     * (w(N) N log2 N + w(N/D) (N/D) log2 (N/D) + k N) / outputs(N), with w() a
-     * penalty for factors other than 2 and for arrays that leave the L1 and L2
-     * caches (measured on FFTW 3.3.10 with AVX2), outputs(N) = M. With max_span > 0
-     * only sizes whose block_inputs() + M*D fits are considered. Returns 0 if none
-     * fits.
+     * and decimation \p decimation: among even N = D * n (n = 2^a 3^b 5^c; with D > 1
+     * a power of two >= 16 or n >= 128), from ntaps + D up to max(32 * ntaps, 4096),
+     * minimise (c0 + N + k1 w(N) N log2 n + k2 w(n) n log2 n) / outputs(N), with w()
+     * a penalty for factors 3 and 5 and for arrays that leave the caches, and k1
+     * smaller for n <= 64 and an even D >= 4 (constants fitted to block times measured
+     * with FFTW 3.3.10 and AVX2), outputs(N) = M. With max_span > 0 only sizes whose
+     * block_inputs() + M*D fits are considered. Returns 0 if none fits.
      */
     static size_t choose_fft_size(size_t ntaps,
                                   unsigned decimation,
@@ -104,7 +126,8 @@ private:
     static constexpr bool is_real = std::is_same<T, float>::value;
     static constexpr size_t frames = is_real ? 2 : 1; // frames per block
 
-    void fold(const gr_complex* spec, gr_complex* dst) const;
+    void polyphase_setup();
+    void polyphase_product(gr_complex* dst) const;
     const T* direct(const T* padded);
     const T* finish(); // inverse FFT output -> the block's M outputs
 
@@ -115,11 +138,15 @@ private:
     size_t d_nfft_dec = 0; // N / D
     size_t d_nframe = 0;   // m: outputs per FFT frame
     size_t d_nout = 0;     // M = frames * m
-    std::unique_ptr<gr::fft::fft_complex_fwd> d_fwd;
     std::unique_ptr<gr::fft::fft_complex_rev> d_rev;
-    volk::vector<T> d_padded; // zero-padded copy of a block's input (slow path)
-    volk::vector<gr_complex> d_spectrum_taps; // shifted, scaled tap spectrum
-    volk::vector<gr_complex> d_product;
+    volk::vector<gr_complex> d_in; // the frame(s) to transform
+    volk::vector<T> d_padded;      // zero-padded copy of a block's input (slow path)
+    // The D polyphase tap spectra G_p (N/D points each, scaled by D/N, one
+    // after the other) per float: d_g_re = (Re G, Re G), d_g_im = (-Im G, Im G).
+    volk::vector<float> d_g_re;
+    volk::vector<float> d_g_im;
+    volk::vector<gr_complex> d_product; // the D polyphase frame spectra
+    void* d_poly_plan = nullptr;        // fftwf_plan: D strided FFTs of N/D points
     volk::vector<T> d_reversed_taps;
     volk::vector<T> d_out;
     unsigned long long d_direct_blocks = 0;

@@ -105,6 +105,7 @@ class qa_ols_engine : public CppUnit::TestFixture
     CPPUNIT_TEST(test_given_fft_sizes);
     CPPUNIT_TEST(test_partial_last_block);
     CPPUNIT_TEST(test_nan_stays_local);
+    CPPUNIT_TEST(test_polyphase_mac);
     CPPUNIT_TEST(test_choose_fft_size);
     CPPUNIT_TEST(test_bad_arguments);
     CPPUNIT_TEST_SUITE_END();
@@ -114,15 +115,15 @@ public:
     {
         unsigned seed = 10;
         for (size_t L : { 1, 2, 33, 129, 1024, 1025 })
-            for (unsigned D : { 1u, 2u, 3u, 7u, 10u })
+            for (unsigned D : { 1u, 2u, 3u, 4u, 7u, 8u, 10u, 16u })
                 check_against_reference<float>(L, D, 0, 20000 + 37 * L, seed++);
     }
 
     void test_complex_auto_sizes()
     {
         unsigned seed = 100;
-        for (size_t L : { 1, 2, 33, 129, 1025 })
-            for (unsigned D : { 1u, 2u, 3u, 7u, 10u })
+        for (size_t L : { 1, 2, 33, 129, 200, 1025 })
+            for (unsigned D : { 1u, 2u, 3u, 4u, 7u, 8u, 10u, 16u })
                 check_against_reference<gr_complex>(L, D, 0, 15000 + 29 * L, seed++);
     }
 
@@ -134,6 +135,9 @@ public:
         check_against_reference<float>(17, 2, 202, 5000, 9); // 2*101
         check_against_reference<gr_complex>(33, 3, 99, 5000, 10);
         check_against_reference<gr_complex>(40, 5, 1000, 5000, 11);
+        check_against_reference<gr_complex>(129, 8, 8 * 97, 5000, 12); // N/D prime
+        check_against_reference<float>(129, 64, 8192, 50000, 13);      // large D
+        check_against_reference<gr_complex>(5, 64, 128, 5000, 14);     // N/D = 2
     }
 
     void test_partial_last_block()
@@ -171,6 +175,41 @@ public:
                 CPPUNIT_ASSERT(std::abs(y[j] - ref[j].real()) < 1e-4);
             }
         }
+    }
+
+    void test_polyphase_mac()
+    {
+        // Both kernels (AVX2 if present, and the portable loop) against double sums,
+        // for sizes with and without a tail after the 16-complex SIMD blocks.
+        for (size_t nd : { 1, 13, 16, 100, 256 })
+            for (size_t D : { 1, 3, 8 }) {
+                const auto X = random_vector<gr_complex>(nd * D, unsigned(nd + D));
+                const auto G = random_vector<gr_complex>(nd * D, unsigned(nd * D + 1));
+                std::vector<float> gr(2 * nd * D), gs(2 * nd * D);
+                for (size_t i = 0; i < nd * D; ++i) {
+                    gr[2 * i] = gr[2 * i + 1] = G[i].real();
+                    gs[2 * i] = -G[i].imag();
+                    gs[2 * i + 1] = G[i].imag();
+                }
+                for (bool simd : { true, false }) {
+                    std::vector<gr_complex> acc(nd, gr_complex(99.0f, 99.0f));
+                    detail::polyphase_mac(reinterpret_cast<float*>(acc.data()),
+                                          reinterpret_cast<const float*>(X.data()),
+                                          gr.data(),
+                                          gs.data(),
+                                          nd,
+                                          D,
+                                          simd);
+                    for (size_t k = 0; k < nd; ++k) {
+                        std::complex<double> ref = 0.0;
+                        for (size_t p = 0; p < D; ++p)
+                            ref += std::complex<double>(X[p * nd + k]) *
+                                   std::complex<double>(G[p * nd + k]);
+                        CPPUNIT_ASSERT(std::abs(std::complex<double>(acc[k]) - ref) <
+                                       1e-5 * (1.0 + std::abs(ref)) * double(D));
+                    }
+                }
+            }
     }
 
     void test_choose_fft_size()
