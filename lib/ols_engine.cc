@@ -281,6 +281,7 @@ void ols_engine<T>::polyphase_setup()
                                 FFTW_FORWARD,
                                 FFTW_MEASURE);
     }
+    d_in_alignment = fftwf_alignment_of(reinterpret_cast<float*>(d_in.data()));
     if (!d_poly_plan)
         throw std::runtime_error("ols_fir: FFTW could not plan " + std::to_string(D) +
                                  " transforms of " + std::to_string(nd) + " points");
@@ -333,9 +334,13 @@ const T* ols_engine<T>::direct(const T* padded)
 }
 
 template <class T>
-const T* ols_engine<T>::finish()
+const T* ols_engine<T>::finish(const gr_complex* frame)
 {
-    fftwf_execute(static_cast<fftwf_plan>(d_poly_plan));
+    // FFTW may run a plan on other arrays with the alignment of the planned ones
+    // (out-of-place complex transforms leave their input untouched).
+    fftwf_execute_dft(static_cast<fftwf_plan>(d_poly_plan),
+                      reinterpret_cast<fftwf_complex*>(const_cast<gr_complex*>(frame)),
+                      reinterpret_cast<fftwf_complex*>(d_product.data()));
     polyphase_product(d_rev->get_inbuf());
     d_rev->execute();
     if constexpr (is_real) {
@@ -365,12 +370,17 @@ const T* ols_engine<T>::compute_block(const T* in, size_t valid)
         std::fill(d_padded.data() + valid, d_padded.data() + span, T(0));
         src = d_padded.data();
     }
-    if constexpr (is_real)
+    const gr_complex* frame = buf;
+    if constexpr (is_real) {
         volk_32f_x2_interleave_32fc(buf, src, src + second, unsigned(N));
-    else
+    } else if (fftwf_alignment_of(reinterpret_cast<float*>(const_cast<T*>(src))) ==
+               d_in_alignment) {
+        frame = src; // transformed in place in the caller's buffer: no copy
+    } else {
         std::memcpy(buf, src, N * sizeof(T));
+    }
 
-    const T* out = finish();
+    const T* out = finish(frame);
     // A NaN or Inf in the input spreads through the FFT to every output of the block
     // (NaN survives every addition and multiplication, and an infinite input gives
     // NaN bins), so checking the M outputs - D times fewer than the inputs - finds

@@ -129,7 +129,7 @@ private:
     void polyphase_setup();
     void polyphase_product(gr_complex* dst) const;
     const T* direct(const T* padded);
-    const T* finish(); // inverse FFT output -> the block's M outputs
+    const T* finish(const gr_complex* frame); // frame(s) -> the block's M outputs
 
     const std::vector<T> d_taps;
     const size_t d_ntaps;
@@ -140,6 +140,7 @@ private:
     size_t d_nout = 0;     // M = frames * m
     std::unique_ptr<gr::fft::fft_complex_rev> d_rev;
     volk::vector<gr_complex> d_in; // the frame(s) to transform
+    int d_in_alignment = 0;        // fftwf_alignment_of(d_in)
     volk::vector<T> d_padded;      // zero-padded copy of a block's input (slow path)
     // The D polyphase tap spectra G_p (N/D points each, scaled by D/N, one
     // after the other) per float: d_g_re = (Re G, Re G), d_g_im = (-Im G, Im G).
