@@ -89,8 +89,9 @@ def _filter_chain(which, path, case):
     make = getattr(streamproc, "ols_fir_" + kind) if which == "ours" else \
         getattr(grfilter, "fft_filter_" + kind)
     tb = gr.top_block()
-    tb.connect(streamproc.mmap_file_source(itemsize, path), make(case["decim"], taps),
-               blocks.null_sink(itemsize))
+    filt = make(case["decim"], taps)
+    tb.connect(streamproc.mmap_file_source(itemsize, path), filt, blocks.null_sink(itemsize))
+    tb.measured = [filt]  # the block whose own CPU time is reported too
     return tb
 
 
@@ -210,8 +211,14 @@ def bench_child(args):
     t0 = time.perf_counter()
     tb.run()
     dt = time.perf_counter() - t0
-    print(json.dumps({"seconds": dt, "bytes": os.path.getsize(args.file),
-                      "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}))
+    res = {"seconds": dt, "bytes": os.path.getsize(args.file),
+           "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+    measured = getattr(tb, "measured", None)
+    if measured:
+        # GNU Radio's performance counters (switched on by run_child, thread CPU clock):
+        # the CPU time spent in the block's work(), without the source and the sink
+        res["block_cpu_s"] = sum(b.pc_work_time_total() for b in measured) / 1e9
+    print(json.dumps(res))
     return 0
 
 
@@ -244,7 +251,9 @@ def warm(path):
 def run_child(case, which, path):
     cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "_bench-child",
            "--case", json.dumps(case), "--which", which, "--file", path]
-    env = dict(os.environ, GR_CONF_CONTROLPORT_ON="False")
+    env = dict(os.environ, GR_CONF_CONTROLPORT_ON="False",
+               # work() time per block (ours and stock alike), on the thread CPU clock
+               GR_CONF_PERFCOUNTERS_ON="True", GR_CONF_PERFCOUNTERS_CLOCK="thread")
     res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
         raise RuntimeError("benchmark run %s/%s failed:\n%s" % (case["name"], which, res.stderr[-2000:]))
@@ -335,7 +344,13 @@ def bench(args):
                 rows.append(bench_pair(case, path, args.runs))
         if "filter" in only or "spectral" in only or "detector" in only:
             path = prepare_file(workdir, parse_size(args.filter_size), made)
-            cases = filter_cases(ntaps_list, decims) if "filter" in only else []
+            cases = []
+            if "filter" in only:
+                # what mmap_file_source -> null_sink alone reaches on the same file: no
+                # chain with a filter between them can be faster
+                cases.append({"bench": "source", "itemsize": 8, "name": "source ceiling",
+                              "ours": "mmap_file_source", "stock": "-", "ours_only": True})
+                cases += filter_cases(ntaps_list, decims)
             cases += spectral_cases() if "spectral" in only else []
             if "detector" in only:
                 cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f",
@@ -366,10 +381,14 @@ def bench_pair(case, path, runs):
 
     def summary(rs):
         mbps = [x["bytes"] / x["seconds"] / 1e6 for x in rs]
-        return {"mb_per_s": statistics.median(mbps), "all_mb_per_s": mbps,
-                "msamples_per_s": statistics.median(mbps) / case["itemsize"],
-                "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
-                "rss_over_base_mb": max(x["peak_rss_mb"] - x["base_rss_mb"] for x in rs)}
+        out = {"mb_per_s": statistics.median(mbps), "all_mb_per_s": mbps,
+               "msamples_per_s": statistics.median(mbps) / case["itemsize"],
+               "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
+               "rss_over_base_mb": max(x["peak_rss_mb"] - x["base_rss_mb"] for x in rs)}
+        if all("block_cpu_s" in x for x in rs):
+            nsamples = nbytes / case["itemsize"]
+            out["block_ns_per_sample"] = statistics.median(x["block_cpu_s"] for x in rs) / nsamples * 1e9
+        return out
 
     ours = summary(results["ours"])
     if not results["stock"]:
@@ -378,10 +397,13 @@ def bench_pair(case, path, runs):
                 "stock_stats": None, "ratio": None, "median_pair_ratio": None}
     stock = summary(results["stock"])
     pair_ratios = [s["seconds"] / o["seconds"] for o, s in zip(results["ours"], results["stock"])]
-    return {"bench": case["bench"], "case": case, "ours": case["ours"], "stock": case["stock"],
-            "size": human(nbytes), "bytes": nbytes, "runs": runs, "ours_stats": ours,
-            "stock_stats": stock, "ratio": ours["mb_per_s"] / stock["mb_per_s"],
-            "median_pair_ratio": statistics.median(pair_ratios)}
+    row = {"bench": case["bench"], "case": case, "ours": case["ours"], "stock": case["stock"],
+           "size": human(nbytes), "bytes": nbytes, "runs": runs, "ours_stats": ours,
+           "stock_stats": stock, "ratio": ours["mb_per_s"] / stock["mb_per_s"],
+           "median_pair_ratio": statistics.median(pair_ratios)}
+    if "block_ns_per_sample" in ours and "block_ns_per_sample" in stock:
+        row["block_ratio"] = stock["block_ns_per_sample"] / ours["block_ns_per_sample"]
+    return row
 
 
 def report(rows, as_json):
@@ -418,8 +440,19 @@ def report(rows, as_json):
             stock_fps = r["stock_stats"]["msamples_per_s"] * 1e6 / c["fft_size"]
             print("%s: ours %.0f frames/s (hop %d), %s %.0f frames/s (no overlap): %.2fx the frames" % (
                 c["name"], ours_fps, c["hop"], r["stock"], stock_fps, ours_fps / stock_fps))
+    for r in rows:
+        if r.get("block_ratio"):
+            c = r["case"]
+            print("%s %d taps D=%d: CPU in work() %.2f ns/sample ours, %.2f stock: %.2fx" % (
+                c["type"], c["ntaps"], c["decim"], r["ours_stats"]["block_ns_per_sample"],
+                r["stock_stats"]["block_ns_per_sample"], r["block_ratio"]))
+    for r in rows:
+        if r["case"].get("name") == "source ceiling":
+            print("source ceiling (mmap_file_source -> null_sink, %s): %.0f MB/s = %.0f MS/s of float, "
+                  "%.0f MS/s of complex" % (r["size"], r["ours_stats"]["mb_per_s"],
+                                            r["ours_stats"]["mb_per_s"] / 4, r["ours_stats"]["mb_per_s"] / 8))
     for bench_name in ("source", "pipeline"):
-        same = [r for r in rows if r["bench"] == bench_name]
+        same = [r for r in rows if r["bench"] == bench_name and r["case"]["name"] != "source ceiling"]
         if len(same) > 1:
             peaks = [r["ours_stats"]["peak_rss_mb"] for r in same]
             print("%s: ours peak RSS spread across sizes %s: %.1f MB" % (
@@ -443,8 +476,8 @@ def build_parser():
     b.add_argument("--size", default="200M,2G",
                    help="comma-separated file sizes for the source benchmark (default: 200M,2G)")
     b.add_argument("--only", help="comma-separated benchmarks to run: %s (default: all)" % ",".join(BENCHES))
-    b.add_argument("--filter-size", default="256M",
-                   help="file size for the filter and spectral benchmarks (default: 256M)")
+    b.add_argument("--filter-size", default="1G",
+                   help="file size for the filter, spectral and detector benchmarks (default: 1G)")
     b.add_argument("--taps", default="33,129,1025,4097", help="tap counts for the filter benchmarks")
     b.add_argument("--decim", default="1,8", help="decimations for the filter benchmarks")
     b.add_argument("--runs", type=int, default=5, help="runs per chain and case (default: 5)")
