@@ -295,6 +295,10 @@ void ols_engine<T>::polyphase_setup()
         d_in[u * D + p] = gr_complex(d_taps[k]) / float(nd);
     }
     fftwf_execute(static_cast<fftwf_plan>(d_poly_plan));
+    if (D == 1) {
+        d_spectrum_taps.assign(d_product.begin(), d_product.end());
+        return;
+    }
     d_g_re.resize(2 * N);
     d_g_im.resize(2 * N);
     for (size_t i = 0; i < N; ++i) {
@@ -316,6 +320,14 @@ ols_engine<T>::~ols_engine()
 template <class T>
 void ols_engine<T>::polyphase_product(gr_complex* dst) const
 {
+    if (d_decim == 1) {
+        // One phase: the plain spectral product.
+        volk_32fc_x2_multiply_32fc(
+            dst, d_product.data(), d_spectrum_taps.data(), unsigned(d_nfft));
+        return;
+    }
+    // VOLK has no product-sum over D strided phases; a VOLK multiply and add per phase
+    // was 1.2x slower for D = 8 (engine alone) than this fused loop.
     polyphase_mac_best(reinterpret_cast<float*>(dst),
                        reinterpret_cast<const float*>(d_product.data()),
                        d_g_re.data(),

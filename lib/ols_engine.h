@@ -142,7 +142,9 @@ private:
     volk::vector<gr_complex> d_in; // the frame(s) to transform
     int d_in_alignment = 0;        // fftwf_alignment_of(d_in)
     volk::vector<T> d_padded;      // zero-padded copy of a block's input (slow path)
-    // The D polyphase tap spectra G_p (N/D points each, scaled by D/N, one
+    // D = 1: the tap spectrum (shifted taps, scaled by 1/N).
+    volk::vector<gr_complex> d_spectrum_taps;
+    // D > 1: the D polyphase tap spectra G_p (N/D points each, scaled by D/N, one
     // after the other) per float: d_g_re = (Re G, Re G), d_g_im = (-Im G, Im G).
     volk::vector<float> d_g_re;
     volk::vector<float> d_g_im;

@@ -24,11 +24,13 @@ namespace streamproc {
  * \details
  * Output j is y[j] = sum_k taps[k] * x[j*D - k], exactly as fft_filter_* and
  * fir_filter_* compute it (same arguments, so one can replace the other). Overlap-save
- * with set_history() (no tail to add, no zero fill), real FFTs (r2c/c2r) for
- * ols_fir_fff, FFTW plans made once. With decimation D the spectrum of each block is
- * folded D times before an inverse FFT D times smaller, so the outputs that decimation
- * drops are never computed. fft_size = 0 picks the FFT size with the lowest modelled
- * cost per output for the tap count and decimation (see docs/ols_fir.md).
+ * with set_history() (no tail to add, no zero fill); ols_fir_fff packs two real
+ * frames into one complex FFT; FFTW plans made once. With decimation D each frame is
+ * split into its D polyphase components (D strided FFTs of N/D points), multiplied by
+ * the polyphase tap spectra, summed and inverse transformed with an FFT D times
+ * smaller, so the outputs that decimation drops are never computed. fft_size = 0 picks
+ * the FFT size with the lowest modelled cost per output for the tap count and
+ * decimation (see docs/ols_fir.md).
  *
  * Blocks of outputs are laid out from the start of the stream whatever the work-call
  * sizes, so tiny and huge work calls give bit-identical output, and the last,

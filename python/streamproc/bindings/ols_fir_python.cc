@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ols_fir.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(c2992b473bc6558aec6ed25e958f0baa)                     */
+/* BINDTOOL_HEADER_FILE_HASH(f9657cdf3e44760a66d4ddded8f83648)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

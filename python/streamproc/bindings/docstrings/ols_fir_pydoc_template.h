@@ -13,8 +13,8 @@
 static const char* __doc_gr_streamproc_ols_fir =
     R"doc(Overlap-save FFT FIR filter with decimation (drop-in for filter.fft_filter_*).
 
-y[j] = sum_k taps[k] * x[j*D - k]. Real FFTs for float data and taps, decimation by
-spectral folding (dropped outputs are never computed), automatic FFT size. Bit-identical
+y[j] = sum_k taps[k] * x[j*D - k]. Two real frames per complex FFT for float data,
+polyphase decimation (dropped outputs are never computed), automatic FFT size. Bit-identical
 output for any work-call sizes; the last partial block is produced at the end of the
 input. Taps change with set_taps() or a message on port "taps" (f32vector, c32vector for
 ccc) at the next block boundary without losing or repeating samples. Declares a sample
