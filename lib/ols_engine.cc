@@ -7,8 +7,10 @@
 
 #include "ols_engine.h"
 #include <fftw3.h>
-#include <immintrin.h>
 #include <volk/volk.h>
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -88,7 +90,7 @@ void polyphase_mac_generic(float* __restrict acc,
     }
 }
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define STREAMPROC_HAVE_AVX2_MAC 1
 // The same with AVX2 + FMA, four vectors (16 complex) at a time to hide the FMA
 // latency; the sum over the D phases stays in registers.
