@@ -72,21 +72,25 @@ inline gr_complex dot(const gr_complex* a, const gr_complex* b, size_t n)
 // per float as gr = (Re g, Re g) and gs = (-Im g, Im g):
 // Re = xr gr - xi gi = x[0] gr[0] + x[1] gs[0], Im = xi gr + xr gi = x[1] gr[1] + x[0]
 // gs[1].
+// The portable loop, for the floats [f0, 2 nd).
 void polyphase_mac_generic(float* __restrict acc,
                            const float* __restrict x,
                            const float* __restrict gr,
                            const float* __restrict gs,
                            size_t nd,
-                           size_t D)
+                           size_t D,
+                           size_t f0 = 0)
 {
     const size_t nf = 2 * nd;
-    std::fill(acc, acc + nf, 0.0f);
-    for (size_t p = 0; p < D; ++p) {
-        const size_t o = p * nf;
-        for (size_t f = 0; f < nf; f += 2) {
-            acc[f] += x[o + f] * gr[o + f] + x[o + f + 1] * gs[o + f];
-            acc[f + 1] += x[o + f + 1] * gr[o + f + 1] + x[o + f] * gs[o + f + 1];
+    for (size_t f = f0; f < nf; f += 2) {
+        float re = 0.0f, im = 0.0f;
+        for (size_t p = 0; p < D; ++p) {
+            const size_t o = p * nf + f;
+            re += x[o] * gr[o] + x[o + 1] * gs[o];
+            im += x[o + 1] * gr[o + 1] + x[o] * gs[o + 1];
         }
+        acc[f] = re;
+        acc[f + 1] = im;
     }
 }
 
@@ -99,7 +103,8 @@ __attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict ac
                                                             const float* __restrict gr,
                                                             const float* __restrict gs,
                                                             size_t nd,
-                                                            size_t D)
+                                                            size_t D,
+                                                            size_t = 0)
 {
     const size_t nf = 2 * nd;
     size_t f = 0;
@@ -128,21 +133,12 @@ __attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict ac
         _mm256_storeu_ps(acc + f + 16, a2);
         _mm256_storeu_ps(acc + f + 24, a3);
     }
-    for (; f < nf; f += 2) {
-        float re = 0.0f, im = 0.0f;
-        for (size_t p = 0; p < D; ++p) {
-            const size_t o = p * nf + f;
-            re += x[o] * gr[o] + x[o + 1] * gs[o];
-            im += x[o + 1] * gr[o + 1] + x[o] * gs[o + 1];
-        }
-        acc[f] = re;
-        acc[f + 1] = im;
-    }
+    polyphase_mac_generic(acc, x, gr, gs, nd, D, f); // the last < 16 values
 }
 #endif
 
 using polyphase_mac_fn =
-    void (*)(float*, const float*, const float*, const float*, size_t, size_t);
+    void (*)(float*, const float*, const float*, const float*, size_t, size_t, size_t);
 
 polyphase_mac_fn pick_polyphase_mac()
 {
@@ -167,7 +163,7 @@ void polyphase_mac(float* acc,
                    size_t D,
                    bool simd)
 {
-    (simd ? polyphase_mac_best : polyphase_mac_generic)(acc, x, gr, gs, nd, D);
+    (simd ? polyphase_mac_best : polyphase_mac_generic)(acc, x, gr, gs, nd, D, 0);
 }
 } // namespace detail
 
@@ -335,7 +331,8 @@ void ols_engine<T>::polyphase_product(gr_complex* dst) const
                        d_g_re.data(),
                        d_g_im.data(),
                        d_nfft_dec,
-                       d_decim);
+                       d_decim,
+                       0);
 }
 
 template <class T>
