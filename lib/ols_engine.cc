@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "fftw_wisdom.h"
 #include "ols_engine.h"
 #include <fftw3.h>
 #include <volk/volk.h>
@@ -251,8 +252,9 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
     d_out.resize(d_nout);
     d_padded.resize(block_inputs() + d_nfft);
     d_reversed_taps.assign(d_taps.rbegin(), d_taps.rend());
-    d_rev = std::make_unique<gr::fft::fft_complex_rev>(int(d_nfft_dec));
+    d_rev = std::make_unique<gr::fft::fft_complex_rev>(int(d_nfft_dec)); // loads wisdom
     polyphase_setup();
+    sync_fftw_wisdom(); // saves the wisdom of the forward plan
 }
 
 template <class T>

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "fftw_wisdom.h"
 #include "stft_engine.h"
 #include <gnuradio/fft/fft.h>
 #include <fftw3.h>
@@ -101,11 +102,15 @@ stft_engine<T>::stft_engine(size_t fft_size,
     d_window.assign(window.begin(), window.end());
     d_in.resize(d_batch * d_n);
     d_out.resize(d_batch * d_nbins);
-    std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
-    d_plan = make_plan(d_n, d_batch, d_in.data(), d_out.data());
+    sync_fftw_wisdom(); // loads the wisdom of earlier runs
+    {
+        std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
+        d_plan = make_plan(d_n, d_batch, d_in.data(), d_out.data());
+    }
     if (!d_plan)
         throw std::runtime_error("FFTW could not plan a " + std::to_string(d_n) +
                                  "-point transform");
+    sync_fftw_wisdom(); // saves this plan's
 }
 
 template <class T>
