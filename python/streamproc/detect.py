@@ -153,6 +153,10 @@ def build_flowgraph(args):
     if fir is not None:
         tb.connect(prev, fir)
         prev = fir
+        if args.decimation == 1:
+            # A full-rate FIR bounds this chain: the source's 8 MiB buffer (for decimating
+            # filters and the detector alone) gains nothing here and costs 7 MB of RSS.
+            src.set_min_output_buffer(max(1, (1 << 20) // itemsize))
     tb.connect(prev, det)
     sink = None
     if args.events:
