@@ -74,13 +74,13 @@ inline gr_complex dot(const gr_complex* a, const gr_complex* b, size_t n)
 // Re = xr gr - xi gi = x[0] gr[0] + x[1] gs[0], Im = xi gr + xr gi = x[1] gr[1] + x[0]
 // gs[1].
 // The portable loop, for the floats [f0, 2 nd).
-void polyphase_mac_generic(float* __restrict acc,
-                           const float* __restrict x,
-                           const float* __restrict gr,
-                           const float* __restrict gs,
-                           size_t nd,
-                           size_t D,
-                           size_t f0 = 0)
+void polyphase_mac_from(float* __restrict acc,
+                        const float* __restrict x,
+                        const float* __restrict gr,
+                        const float* __restrict gs,
+                        size_t nd,
+                        size_t D,
+                        size_t f0)
 {
     const size_t nf = 2 * nd;
     for (size_t f = f0; f < nf; f += 2) {
@@ -95,6 +95,12 @@ void polyphase_mac_generic(float* __restrict acc,
     }
 }
 
+void polyphase_mac_generic(
+    float* acc, const float* x, const float* gr, const float* gs, size_t nd, size_t D)
+{
+    polyphase_mac_from(acc, x, gr, gs, nd, D, 0);
+}
+
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define STREAMPROC_HAVE_AVX2_MAC 1
 // The same with AVX2 + FMA, four vectors (16 complex) at a time to hide the FMA
@@ -104,8 +110,7 @@ __attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict ac
                                                             const float* __restrict gr,
                                                             const float* __restrict gs,
                                                             size_t nd,
-                                                            size_t D,
-                                                            size_t = 0)
+                                                            size_t D)
 {
     const size_t nf = 2 * nd;
     size_t f = 0;
@@ -134,12 +139,12 @@ __attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict ac
         _mm256_storeu_ps(acc + f + 16, a2);
         _mm256_storeu_ps(acc + f + 24, a3);
     }
-    polyphase_mac_generic(acc, x, gr, gs, nd, D, f); // the last < 16 values
+    polyphase_mac_from(acc, x, gr, gs, nd, D, f); // the last < 16 values
 }
 #endif
 
 using polyphase_mac_fn =
-    void (*)(float*, const float*, const float*, const float*, size_t, size_t, size_t);
+    void (*)(float*, const float*, const float*, const float*, size_t, size_t);
 
 polyphase_mac_fn pick_polyphase_mac()
 {
@@ -164,7 +169,7 @@ void polyphase_mac(float* acc,
                    size_t D,
                    bool simd)
 {
-    (simd ? polyphase_mac_best : polyphase_mac_generic)(acc, x, gr, gs, nd, D, 0);
+    (simd ? polyphase_mac_best : polyphase_mac_generic)(acc, x, gr, gs, nd, D);
 }
 } // namespace detail
 
@@ -281,10 +286,10 @@ void ols_engine<T>::polyphase_setup()
                                 FFTW_FORWARD,
                                 FFTW_MEASURE);
     }
-    d_in_alignment = fftwf_alignment_of(reinterpret_cast<float*>(d_in.data()));
     if (!d_poly_plan)
         throw std::runtime_error("ols_fir: FFTW could not plan " + std::to_string(D) +
                                  " transforms of " + std::to_string(nd) + " points");
+    d_in_alignment = fftwf_alignment_of(reinterpret_cast<float*>(d_in.data()));
     // The polyphase taps g_p[u] = h_shifted[(u*D - p) mod N] laid out like a frame
     // (g_p[u] at u*D + p), so the same plan transforms them; scaled by D/N = 1/(N/D).
     std::fill(d_in.begin(), d_in.end(), gr_complex(0.0f));
@@ -333,8 +338,7 @@ void ols_engine<T>::polyphase_product(gr_complex* dst) const
                        d_g_re.data(),
                        d_g_im.data(),
                        d_nfft_dec,
-                       d_decim,
-                       0);
+                       d_decim);
 }
 
 template <class T>
