@@ -10,8 +10,7 @@
 #endif
 
 #include "event_detector_impl.h"
-#include <gnuradio/block_detail.h>
-#include <gnuradio/buffer_reader.h>
+#include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <volk/volk.h>
 #include <algorithm>
@@ -231,12 +230,9 @@ int event_detector_impl<T>::work(int noutput_items,
     }
     // The last call of the stream: the event still open (and one waiting for a merge)
     // go out now, while the message receivers still run.
-    if (const auto detail = this->detail()) {
-        const auto reader = detail->input(0);
-        gr::thread::scoped_lock guard(*reader->mutex());
-        if (reader->done() && reader->items_available() <= noutput_items)
-            finish_stream();
-    }
+    const auto input = scheduler_peek::input0(*this);
+    if (input.done && input.available <= noutput_items)
+        finish_stream();
     if (!d_warned_nonfinite && d_engine.nonfinite_samples() > 0) {
         d_warned_nonfinite = true;
         this->d_logger->warn("non-finite input samples are skipped (counted; first seen "

@@ -10,8 +10,7 @@
 #endif
 
 #include "ols_fir_impl.h"
-#include <gnuradio/block_detail.h>
-#include <gnuradio/buffer_reader.h>
+#include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cstring>
@@ -94,10 +93,11 @@ ols_fir_impl<T, TAP_T>::ols_fir_impl(int decimation,
                 gr::io_signature::make(1, 1, sizeof(T))),
       d_decim(checked_decimation(decimation)),
       d_fixed_fft(checked_fft_size(fft_size)),
+      d_stream(d_decim, make_engine(taps, 0)),
       d_taps(taps)
 {
     this->set_relative_rate(1, d_decim);
-    install(make_engine(taps, 0)); // history, sample delay, output buffer
+    apply_scheduler_hints();
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
     this->message_port_register_in(d_taps_port);
     this->set_msg_handler(d_taps_port,
@@ -129,42 +129,14 @@ ols_fir_impl<T, TAP_T>::make_engine(const std::vector<TAP_T>& taps, size_t max_s
 }
 
 template <class T, class TAP_T>
-void ols_fir_impl<T, TAP_T>::install(std::unique_ptr<engine_t> e)
+void ols_fir_impl<T, TAP_T>::apply_scheduler_hints()
 {
-    d_engine = std::move(e);
-    d_pending.reset();
-    d_hist = history_for(*d_engine);
-    d_lag = 0;
-    d_emitted = 0;
-    d_block_ready = false;
-    this->set_history(unsigned(d_hist));
-    this->declare_sample_delay(unsigned((d_engine->ntaps() - 1) / 2));
-    this->set_min_output_buffer(
-        long(std::max(k_min_out_items, 4 * d_engine->block_outputs())));
-}
-
-template <class T, class TAP_T>
-void ols_fir_impl<T, TAP_T>::swap_in_pending()
-{
-    d_engine = std::move(d_pending);
-    d_block_ready = false;
-    this->declare_sample_delay(unsigned((d_engine->ntaps() - 1) / 2));
-}
-
-template <class T, class TAP_T>
-bool ols_fir_impl<T, TAP_T>::input_done() const
-{
-    const auto detail = this->detail();
-    return detail && detail->input(0)->done();
-}
-
-template <class T, class TAP_T>
-size_t ols_fir_impl<T, TAP_T>::input_capacity() const
-{
-    const auto detail = this->detail();
-    if (!detail)
-        return 0;
-    return size_t(std::max(0, detail->input(0)->max_possible_items_available()));
+    // history, sample delay and output buffer of the engine in use
+    const engine_t& e = d_stream.engine();
+    d_generation_seen = d_stream.generation();
+    this->set_history(unsigned(d_stream.history()));
+    this->declare_sample_delay(unsigned((e.ntaps() - 1) / 2));
+    this->set_min_output_buffer(long(std::max(k_min_out_items, 4 * e.block_outputs())));
 }
 
 template <class T, class TAP_T>
@@ -173,18 +145,16 @@ void ols_fir_impl<T, TAP_T>::set_taps(const std::vector<TAP_T>& taps)
     auto engine = make_engine(taps, 0); // validates; plans FFTs outside the lock
     gr::thread::scoped_lock lock(this->d_setlock);
     if (!d_running) {
-        install(std::move(engine));
+        d_stream.reset(std::move(engine));
+        apply_scheduler_hints();
         d_taps = taps;
         return;
     }
     // While running the input buffer is fixed: the new filter must fit it, both while
     // the history grows and afterwards.
-    const size_t cap = input_capacity();
-    const size_t old_block = d_engine->block_outputs() * d_decim;
+    const size_t cap = scheduler_peek::input0_capacity(*this);
     auto fits = [&](const engine_t& e) {
-        const size_t hist = std::max(d_hist + d_lag, history_for(e));
-        return cap == 0 ||
-               (hist - 1 + std::max(old_block, e.block_outputs() * d_decim) <= cap);
+        return cap == 0 || d_stream.span_needed(e) <= cap;
     };
     if (!fits(*engine)) {
         if (d_fixed_fft != 0)
@@ -193,6 +163,7 @@ void ols_fir_impl<T, TAP_T>::set_taps(const std::vector<TAP_T>& taps)
                 std::to_string(d_fixed_fft) +
                 " do not fit the input buffer of this running flowgraph (" +
                 std::to_string(cap) + " items)");
+        const size_t old_block = d_stream.engine().block_outputs() * d_decim;
         lock.unlock();
         const size_t span = cap > old_block ? cap - old_block : 0;
         engine = make_engine(taps, span);
@@ -203,7 +174,7 @@ void ols_fir_impl<T, TAP_T>::set_taps(const std::vector<TAP_T>& taps)
                 " taps do not fit the input buffer of this running flowgraph (" +
                 std::to_string(cap) + " items)");
     }
-    d_pending = std::move(engine);
+    d_stream.set_pending(std::move(engine));
     d_taps = taps;
 }
 
@@ -236,21 +207,21 @@ template <class T, class TAP_T>
 int ols_fir_impl<T, TAP_T>::fft_size() const
 {
     gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(this->d_setlock));
-    return int(d_engine->fft_size());
+    return int(d_stream.engine().fft_size());
 }
 
 template <class T, class TAP_T>
 int ols_fir_impl<T, TAP_T>::block_outputs() const
 {
     gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(this->d_setlock));
-    return int(d_engine->block_outputs());
+    return int(d_stream.engine().block_outputs());
 }
 
 template <class T, class TAP_T>
 unsigned long long ols_fir_impl<T, TAP_T>::direct_blocks() const
 {
     gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(this->d_setlock));
-    return d_engine->direct_blocks();
+    return d_stream.engine().direct_blocks();
 }
 
 template <class T, class TAP_T>
@@ -266,29 +237,10 @@ bool ols_fir_impl<T, TAP_T>::stop()
 {
     gr::thread::scoped_lock lock(this->d_setlock);
     d_running = false;
-    if (d_engine->direct_blocks() > 0)
+    if (d_stream.engine().direct_blocks() > 0)
         this->d_logger->warn("{} blocks held NaN or Inf input and were filtered directly",
-                             d_engine->direct_blocks());
+                             d_stream.engine().direct_blocks());
     return true;
-}
-
-template <class T, class TAP_T>
-void ols_fir_impl<T, TAP_T>::queue_tags(uint64_t end)
-{
-    if (end <= d_tags.fetched())
-        return;
-    this->get_tags_in_range(d_tags.scratch(), 0, d_tags.fetched(), end);
-    d_tags.fetched_until(end);
-}
-
-template <class T, class TAP_T>
-void ols_fir_impl<T, TAP_T>::emit_tags(uint64_t out_end)
-{
-    // A tag on input item t belongs to output t / D. GNU Radio has already added
-    // the declared sample delay to the offsets get_tags_in_range() returned.
-    const uint64_t D = d_decim;
-    for (const auto& tag : d_tags.take_ready(out_end, [D](uint64_t t) { return t / D; }))
-        this->add_item_tag(0, tag);
 }
 
 template <class T, class TAP_T>
@@ -296,13 +248,8 @@ void ols_fir_impl<T, TAP_T>::forecast(int noutput_items,
                                       gr_vector_int& ninput_items_required)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
-    const size_t M = d_engine->block_outputs();
-    const size_t want = d_emitted + size_t(noutput_items);
-    // Blocks are computed whole (so the output does not depend on the work-call
-    // sizes), except the last one once the input has ended.
-    const size_t need_new =
-        input_done() ? want * d_decim : (want + M - 1) / M * M * d_decim;
-    ninput_items_required[0] = int(d_hist - 1 + d_lag + need_new);
+    ninput_items_required[0] = int(d_stream.input_required(
+        size_t(noutput_items), scheduler_peek::input0_done(*this)));
 }
 
 template <class T, class TAP_T>
@@ -312,96 +259,40 @@ int ols_fir_impl<T, TAP_T>::general_work(int noutput_items,
                                          gr_vector_void_star& output_items)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
-    const T* in = static_cast<const T*>(input_items[0]);
-    T* out = static_cast<T*>(output_items[0]);
-
     // Once the input has ended, what is in the buffer is final: use all of it.
-    long avail_total = ninput_items[0];
-    bool done = false;
-    if (const auto detail = this->detail()) {
-        const auto reader = detail->input(0);
-        gr::thread::scoped_lock guard(*reader->mutex());
-        done = reader->done();
-        if (done)
-            avail_total = std::max<long>(avail_total, reader->items_available());
+    const auto input = scheduler_peek::input0(*this);
+    const long avail = input.done ? std::max<long>(ninput_items[0], input.available)
+                                  : long(ninput_items[0]);
+
+    // Tags: in[history - 1] is input item nitems_read(0); a tag on input item t
+    // belongs to output t / D (GNU Radio has already added the declared delay).
+    const size_t hist = d_stream.history();
+    const uint64_t read_end =
+        this->nitems_read(0) + uint64_t(std::max(0L, avail - long(hist - 1)));
+    if (read_end > d_tags.fetched()) {
+        this->get_tags_in_range(d_tags.scratch(), 0, d_tags.fetched(), read_end);
+        d_tags.fetched_until(read_end);
     }
 
-    const size_t D = d_decim;
-    size_t cur = d_hist - 1 + d_lag; // index in `in` of the current block's first sample
-    long avail_new = avail_total - long(cur);
-    // in[history - 1] is input item nitems_read(0)
-    if (avail_total > long(d_hist - 1))
-        queue_tags(this->nitems_read(0) + uint64_t(avail_total - long(d_hist - 1)));
-    size_t produced = 0;
-    size_t consumed = 0;
-    bool switch_history = false;
-
-    while (produced < size_t(noutput_items)) {
-        if (d_pending && d_emitted == 0 && !d_block_ready) {
-            const size_t need = history_for(*d_pending);
-            if (need <= d_hist) {
-                swap_in_pending(); // enough history already: switch here
-            } else if (d_hist + d_lag >= need) {
-                switch_history = true; // grown enough: switch between calls
-                break;
-            }
-        }
-        const size_t M = d_engine->block_outputs();
-        const size_t L = d_engine->ntaps();
-        const bool full = avail_new >= long(M * D);
-        if (!d_block_ready) {
-            if (!full && !(done && avail_new >= long((d_emitted + 1) * D)))
-                break;
-            // Everything readable from the block start: the engine reads what it needs.
-            d_result =
-                d_engine->compute_block(in + cur - (L - 1), L - 1 + size_t(avail_new));
-            d_block_ready = true;
-        }
-        const size_t limit = full ? M : size_t(avail_new) / D;
-        const size_t k = std::min(size_t(noutput_items) - produced, limit - d_emitted);
-        if (k == 0)
-            break;
-        std::memcpy(out + produced, d_result + d_emitted, k * sizeof(T));
-        produced += k;
-        d_emitted += k;
-        if (!d_tags.empty())
-            emit_tags(this->nitems_written(0) + produced);
-        if (full && d_emitted == M) {
-            // Block complete. While new taps need more history, hold items back.
-            const size_t step = M * D;
-            size_t hold = 0;
-            if (d_pending) {
-                const size_t need = history_for(*d_pending);
-                if (need > d_hist + d_lag)
-                    hold = std::min(step, need - d_hist - d_lag);
-            }
-            consumed += step - hold;
-            d_lag += hold;
-            cur += step;
-            avail_new -= long(step);
-            d_emitted = 0;
-            d_block_ready = false;
-        } else if (!full && d_emitted == limit) {
-            // The input has ended and its last outputs are out.
-            consumed += d_emitted * D;
-            d_emitted = 0;
-            d_block_ready = false;
-            break;
-        }
+    const auto r = d_stream.process(static_cast<const T*>(input_items[0]),
+                                    size_t(avail),
+                                    input.done,
+                                    static_cast<T*>(output_items[0]),
+                                    size_t(noutput_items));
+    if (!d_tags.empty()) {
+        const uint64_t D = d_decim;
+        for (const auto& tag : d_tags.take_ready(this->nitems_written(0) + r.produced,
+                                                 [D](uint64_t t) { return t / D; }))
+            this->add_item_tag(0, tag);
     }
-
-    this->consume(0, int(consumed));
-    if (switch_history ||
-        (d_pending && d_emitted == 0 && !d_block_ready &&
-         d_hist + d_lag >= history_for(*d_pending) && history_for(*d_pending) > d_hist)) {
-        // The items held back become history: the next call sees the same stream
-        // position with the longer history the new taps need.
-        d_hist += d_lag;
-        d_lag = 0;
-        this->set_history(unsigned(d_hist));
-        swap_in_pending();
+    this->consume(0, int(r.consumed));
+    if (r.history_changed)
+        this->set_history(unsigned(d_stream.history()));
+    if (d_stream.generation() != d_generation_seen) {
+        d_generation_seen = d_stream.generation();
+        this->declare_sample_delay(unsigned((d_stream.engine().ntaps() - 1) / 2));
     }
-    return int(produced);
+    return int(r.produced);
 }
 
 template class ols_fir<float, float>;

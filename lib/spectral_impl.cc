@@ -36,18 +36,18 @@ size_t out_bins(int fft_size, bool real_input, bool onesided)
 }
 } // namespace
 
-template <class BASE, class T, bool WELCH>
-spectral_impl<BASE, T, WELCH>::spectral_impl(const char* name,
-                                             int fft_size,
-                                             int hop,
-                                             const std::vector<float>& window,
-                                             int navg,
-                                             const std::string& scaling,
-                                             double sample_rate,
-                                             bool onesided,
-                                             bool shift,
-                                             bool db)
-    : gr::block(name,
+template <class T, bool WELCH>
+spectral_impl<T, WELCH>::spectral_impl(int fft_size,
+                                       int hop,
+                                       const std::vector<float>& window,
+                                       int navg,
+                                       const std::string& scaling,
+                                       double sample_rate,
+                                       bool onesided,
+                                       bool shift,
+                                       bool db)
+    : gr::block(WELCH ? (is_real ? "welch_ff" : "welch_cf")
+                      : (is_real ? "stft_fc" : "stft_cc"),
                 gr::io_signature::make(1, 1, sizeof(T)),
                 gr::io_signature::make(1,
                                        1,
@@ -59,7 +59,8 @@ spectral_impl<BASE, T, WELCH>::spectral_impl(const char* name,
       d_onesided(is_real && onesided),
       d_shift(!is_real && shift),
       d_vlen(out_bins(fft_size, is_real, onesided)),
-      d_frames_per_out(WELCH ? checked_positive(navg, "navg", 1) : 1)
+      d_frames_per_out(WELCH ? checked_positive(navg, "navg", 1) : 1),
+      d_cursor(d_engine.fft_size(), d_engine.hop(), d_frames_per_out)
 {
     if (WELCH)
         d_psd = std::make_unique<psd_averager>(d_engine.fft_size(),
@@ -87,11 +88,11 @@ spectral_impl<BASE, T, WELCH>::spectral_impl(const char* name,
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
 }
 
-template <class BASE, class T, bool WELCH>
-spectral_impl<BASE, T, WELCH>::~spectral_impl() = default;
+template <class T, bool WELCH>
+spectral_impl<T, WELCH>::~spectral_impl() = default;
 
-template <class BASE, class T, bool WELCH>
-void spectral_impl<BASE, T, WELCH>::set_window(const std::vector<float>& window)
+template <class T, bool WELCH>
+void spectral_impl<T, WELCH>::set_window(const std::vector<float>& window)
 {
     stft_engine<T>::check_window(window, d_engine.fft_size());
     gr::thread::scoped_lock lock(this->d_setlock);
@@ -100,16 +101,15 @@ void spectral_impl<BASE, T, WELCH>::set_window(const std::vector<float>& window)
         d_psd->set_window(window);
 }
 
-template <class BASE, class T, bool WELCH>
-std::vector<float> spectral_impl<BASE, T, WELCH>::window() const
+template <class T, bool WELCH>
+std::vector<float> spectral_impl<T, WELCH>::window() const
 {
     gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(this->d_setlock));
     return d_engine.window();
 }
 
-template <class BASE, class T, bool WELCH>
-const gr_complex* spectral_impl<BASE, T, WELCH>::expand(const gr_complex* half,
-                                                        size_t nframes)
+template <class T, bool WELCH>
+const gr_complex* spectral_impl<T, WELCH>::expand(const gr_complex* half, size_t nframes)
 {
     // Real input, all N bins wanted: X[N-k] = conj(X[k]).
     const size_t n = d_engine.fft_size();
@@ -124,10 +124,10 @@ const gr_complex* spectral_impl<BASE, T, WELCH>::expand(const gr_complex* half,
     return d_full.data();
 }
 
-template <class BASE, class T, bool WELCH>
-void spectral_impl<BASE, T, WELCH>::write_spectra(const gr_complex* spec,
-                                                  size_t nframes,
-                                                  gr_complex* out) const
+template <class T, bool WELCH>
+void spectral_impl<T, WELCH>::write_spectra(const gr_complex* spec,
+                                            size_t nframes,
+                                            gr_complex* out) const
 {
     if (!d_shift) {
         std::memcpy(out, spec, nframes * d_vlen * sizeof(gr_complex));
@@ -141,38 +141,28 @@ void spectral_impl<BASE, T, WELCH>::write_spectra(const gr_complex* spec,
     }
 }
 
-template <class BASE, class T, bool WELCH>
-void spectral_impl<BASE, T, WELCH>::forecast(int noutput_items,
-                                             gr_vector_int& ninput_items_required)
+template <class T, bool WELCH>
+void spectral_impl<T, WELCH>::forecast(int noutput_items,
+                                       gr_vector_int& ninput_items_required)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
     size_t frames = size_t(noutput_items) * d_frames_per_out;
     if (d_psd)
         frames -= std::min(frames, d_psd->pending());
-    ninput_items_required[0] = int(d_skip + d_engine.span(std::max<size_t>(frames, 1)));
+    ninput_items_required[0] = int(d_cursor.input_required(frames));
 }
 
-template <class BASE, class T, bool WELCH>
-int spectral_impl<BASE, T, WELCH>::general_work(int noutput_items,
-                                                gr_vector_int& ninput_items,
-                                                gr_vector_const_void_star& input_items,
-                                                gr_vector_void_star& output_items)
+template <class T, bool WELCH>
+int spectral_impl<T, WELCH>::general_work(int noutput_items,
+                                          gr_vector_int& ninput_items,
+                                          gr_vector_const_void_star& input_items,
+                                          gr_vector_void_star& output_items)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
-    const T* in = static_cast<const T*>(input_items[0]);
-    size_t avail = size_t(ninput_items[0]);
-    size_t consumed = 0;
-
-    // hop > fft_size: the samples between frames are skipped
-    const size_t s = std::min(d_skip, avail);
-    in += s;
-    avail -= s;
-    consumed += s;
-    d_skip -= s;
-
-    const size_t n = d_engine.fft_size();
+    const size_t avail = size_t(ninput_items[0]);
+    const T* in = static_cast<const T*>(input_items[0]) + d_cursor.skip_now(avail);
+    const size_t frames_avail = d_cursor.frames_ready(avail);
     const size_t hop = d_engine.hop();
-    const size_t frames_avail = d_skip == 0 && avail >= n ? (avail - n) / hop + 1 : 0;
     size_t frames = 0;
     size_t produced = 0;
     while (frames < frames_avail && produced < size_t(noutput_items)) {
@@ -206,14 +196,7 @@ int spectral_impl<BASE, T, WELCH>::general_work(int noutput_items,
             frames += nf;
         }
     }
-
-    const size_t advance = frames * hop;
-    if (advance > avail) {
-        consumed += avail;
-        d_skip = advance - avail;
-    } else {
-        consumed += advance;
-    }
+    const size_t consumed = d_cursor.take(frames, avail);
 
     // Tags: input item t goes to the output of the first frame starting at or after it.
     const uint64_t read_end = this->nitems_read(0) + consumed;
@@ -221,17 +204,11 @@ int spectral_impl<BASE, T, WELCH>::general_work(int noutput_items,
         this->get_tags_in_range(d_tags.scratch(), 0, d_tags.fetched(), read_end);
         d_tags.fetched_until(read_end);
     }
-    d_frames_total += frames;
     if (!d_tags.empty()) {
-        // the first frame starting at or after t; UINT64_MAX while not yet taken
-        const uint64_t taken = d_frames_total;
-        const uint64_t per_out = d_frames_per_out;
-        auto out_of = [hop, taken, per_out](uint64_t t) {
-            const uint64_t frame = (t + hop - 1) / hop;
-            return frame < taken ? frame / per_out : UINT64_MAX;
-        };
+        const frame_cursor& cursor = d_cursor;
         for (const auto& tag :
-             d_tags.take_ready(this->nitems_written(0) + produced, out_of))
+             d_tags.take_ready(this->nitems_written(0) + produced,
+                               [&cursor](uint64_t t) { return cursor.output_of(t); }))
             this->add_item_tag(0, tag);
     }
 
@@ -241,58 +218,54 @@ int spectral_impl<BASE, T, WELCH>::general_work(int noutput_items,
 
 // ------------------------------------------------------------------ make()
 
-stft_cc::sptr
-stft_cc::make(int fft_size, int hop, const std::vector<float>& window, bool shift)
+template <class T>
+typename stft<T>::sptr stft<T>::make(int fft_size,
+                                     int hop,
+                                     const std::vector<float>& window,
+                                     bool shift_or_onesided)
 {
-    return gnuradio::make_block_sptr<spectral_impl<stft_cc, gr_complex, false>>(
-        "stft_cc", fft_size, hop, window, 1, "density", 1.0, false, shift, false);
+    constexpr bool real = std::is_same<T, float>::value;
+    return gnuradio::make_block_sptr<spectral_impl<T, false>>(fft_size,
+                                                              hop,
+                                                              window,
+                                                              1,
+                                                              "density",
+                                                              1.0,
+                                                              real && shift_or_onesided,
+                                                              !real && shift_or_onesided,
+                                                              false);
 }
 
-stft_fc::sptr
-stft_fc::make(int fft_size, int hop, const std::vector<float>& window, bool onesided)
+template <class T>
+typename welch<T>::sptr welch<T>::make(int fft_size,
+                                       int hop,
+                                       const std::vector<float>& window,
+                                       int navg,
+                                       const std::string& scaling,
+                                       double sample_rate,
+                                       bool shift_or_onesided,
+                                       bool db)
 {
-    return gnuradio::make_block_sptr<spectral_impl<stft_fc, float, false>>(
-        "stft_fc", fft_size, hop, window, 1, "density", 1.0, onesided, false, false);
+    constexpr bool real = std::is_same<T, float>::value;
+    return gnuradio::make_block_sptr<spectral_impl<T, true>>(fft_size,
+                                                             hop,
+                                                             window,
+                                                             navg,
+                                                             scaling,
+                                                             sample_rate,
+                                                             real && shift_or_onesided,
+                                                             !real && shift_or_onesided,
+                                                             db);
 }
 
-welch_cf::sptr welch_cf::make(int fft_size,
-                              int hop,
-                              const std::vector<float>& window,
-                              int navg,
-                              const std::string& scaling,
-                              double sample_rate,
-                              bool shift,
-                              bool db)
-{
-    return gnuradio::make_block_sptr<spectral_impl<welch_cf, gr_complex, true>>(
-        "welch_cf", fft_size, hop, window, navg, scaling, sample_rate, false, shift, db);
-}
-
-welch_ff::sptr welch_ff::make(int fft_size,
-                              int hop,
-                              const std::vector<float>& window,
-                              int navg,
-                              const std::string& scaling,
-                              double sample_rate,
-                              bool onesided,
-                              bool db)
-{
-    return gnuradio::make_block_sptr<spectral_impl<welch_ff, float, true>>("welch_ff",
-                                                                           fft_size,
-                                                                           hop,
-                                                                           window,
-                                                                           navg,
-                                                                           scaling,
-                                                                           sample_rate,
-                                                                           onesided,
-                                                                           false,
-                                                                           db);
-}
-
-template class spectral_impl<stft_cc, gr_complex, false>;
-template class spectral_impl<stft_fc, float, false>;
-template class spectral_impl<welch_cf, gr_complex, true>;
-template class spectral_impl<welch_ff, float, true>;
+template class stft<gr_complex>;
+template class stft<float>;
+template class welch<gr_complex>;
+template class welch<float>;
+template class spectral_impl<gr_complex, false>;
+template class spectral_impl<float, false>;
+template class spectral_impl<gr_complex, true>;
+template class spectral_impl<float, true>;
 
 } // namespace streamproc
 } // namespace gr

@@ -8,23 +8,23 @@
 #ifndef INCLUDED_STREAMPROC_SPECTRAL_IMPL_H
 #define INCLUDED_STREAMPROC_SPECTRAL_IMPL_H
 
+#include "frame_cursor.h"
 #include "stft_engine.h"
 #include "tag_queue.h"
-#include <gnuradio/streamproc/stft_cc.h>
-#include <gnuradio/streamproc/stft_fc.h>
-#include <gnuradio/streamproc/welch_cf.h>
-#include <gnuradio/streamproc/welch_ff.h>
+#include <gnuradio/streamproc/stft.h>
+#include <gnuradio/streamproc/welch.h>
+#include <type_traits>
 #include <memory>
 
 namespace gr {
 namespace streamproc {
 
 /*!
- * One implementation for stft_cc, stft_fc (WELCH = false: complex spectra out) and
- * welch_cf, welch_ff (WELCH = true: averaged power out). T is the input type.
+ * One implementation for stft<T> (WELCH = false: complex spectra out) and welch<T>
+ * (WELCH = true: averaged power out). T is the input type.
  */
-template <class BASE, class T, bool WELCH>
-class spectral_impl : public BASE
+template <class T, bool WELCH>
+class spectral_impl : public std::conditional_t<WELCH, welch<T>, stft<T>>
 {
 private:
     static constexpr bool is_real = std::is_same<T, float>::value;
@@ -34,8 +34,7 @@ private:
     const bool d_shift;                  // complex input: fftshift order
     const size_t d_vlen;
     const size_t d_frames_per_out;
-    size_t d_skip = 0;           // input items to skip before the next frame (hop > N)
-    uint64_t d_frames_total = 0; // frames taken so far
+    frame_cursor d_cursor;           // frame starts, skips between frames, tag placement
     volk::vector<gr_complex> d_full; // real input, two-sided: expanded spectra
     tag_queue d_tags;
 
@@ -43,8 +42,7 @@ private:
     void write_spectra(const gr_complex* spec, size_t nframes, gr_complex* out) const;
 
 public:
-    spectral_impl(const char* name,
-                  int fft_size,
+    spectral_impl(int fft_size,
                   int hop,
                   const std::vector<float>& window,
                   int navg,

@@ -23,10 +23,8 @@ namespace py = pybind11;
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_mmap_file_source(py::module& m);
 void bind_ols_fir(py::module& m);
-void bind_stft_cc(py::module& m);
-void bind_stft_fc(py::module& m);
-void bind_welch_cf(py::module& m);
-void bind_welch_ff(py::module& m);
+void bind_stft(py::module& m);
+void bind_welch(py::module& m);
 void bind_event_detector(py::module& m);
 void bind_event_file_sink(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
@@ -59,10 +57,8 @@ PYBIND11_MODULE(streamproc_python, m)
     // BINDING_FUNCTION_CALLS(
     bind_mmap_file_source(m);
     bind_ols_fir(m);
-    bind_stft_cc(m);
-    bind_stft_fc(m);
-    bind_welch_cf(m);
-    bind_welch_ff(m);
+    bind_stft(m);
+    bind_welch(m);
     bind_event_detector(m);
     bind_event_file_sink(m);
     // ) END BINDING_FUNCTION_CALLS

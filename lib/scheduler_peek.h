@@ -1,0 +1,71 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_STREAMPROC_SCHEDULER_PEEK_H
+#define INCLUDED_STREAMPROC_SCHEDULER_PEEK_H
+
+/*
+ * The only place where gr-streamproc reads GNU Radio scheduler internals.
+ *
+ * It relies on GNU Radio 3.10 (gr::block_detail, gr::buffer_reader and the reader's
+ * mutex, as in gnuradio-runtime 3.10.x): these are not part of the documented block
+ * API and may change in another release. A block calls them from forecast(),
+ * general_work() or a setter; outside a running flowgraph (no detail) they answer
+ * "not done" and "capacity unknown".
+ */
+
+#include <gnuradio/block.h>
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
+#include <algorithm>
+#include <cstddef>
+
+namespace gr {
+namespace streamproc {
+namespace scheduler_peek {
+
+//! What the reader of input 0 holds, read under its mutex.
+struct input_state {
+    bool done = false;  //!< the upstream has finished: nothing more will arrive
+    long available = 0; //!< items readable now (history included)
+};
+
+//! Input 0 of \p b: done flag and readable items, read together under the reader's
+//! mutex (so a final call sees everything the finished upstream wrote).
+inline input_state input0(const gr::block& b)
+{
+    input_state s;
+    if (const auto detail = b.detail()) {
+        const auto reader = detail->input(0);
+        gr::thread::scoped_lock guard(*reader->mutex());
+        s.done = reader->done();
+        s.available = reader->items_available();
+    }
+    return s;
+}
+
+//! True once the upstream of input 0 has finished.
+inline bool input0_done(const gr::block& b)
+{
+    const auto detail = b.detail();
+    return detail && detail->input(0)->done();
+}
+
+//! The most items input 0 can ever hold at once (its buffer size), 0 when unknown.
+inline size_t input0_capacity(const gr::block& b)
+{
+    const auto detail = b.detail();
+    if (!detail)
+        return 0;
+    return size_t(std::max(0, detail->input(0)->max_possible_items_available()));
+}
+
+} // namespace scheduler_peek
+} // namespace streamproc
+} // namespace gr
+
+#endif /* INCLUDED_STREAMPROC_SCHEDULER_PEEK_H */
