@@ -10,6 +10,7 @@
 #endif
 
 #include "mmap_file_source_impl.h"
+#include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <boost/thread/thread.hpp>
 #include <algorithm>
@@ -99,7 +100,8 @@ mmap_file_source_impl::mmap_file_source_impl(size_t itemsize,
     d_filename_pmt = pmt::string_to_symbol(filename);
     d_pos = d_cur.offset;
     publish();
-    set_min_output_buffer(std::max<size_t>(1, k_out_buffer_bytes / itemsize));
+    scheduler_peek::set_min_output_buffer_quietly(
+        *this, this->d_logger, long(std::max<size_t>(1, k_out_buffer_bytes / itemsize)));
 }
 
 mmap_file_source_impl::~mmap_file_source_impl() = default;

@@ -136,7 +136,8 @@ void ols_fir_impl<T, TAP_T>::apply_scheduler_hints()
     d_generation_seen = d_stream.generation();
     this->set_history(unsigned(d_stream.history()));
     this->declare_sample_delay(unsigned((e.ntaps() - 1) / 2));
-    this->set_min_output_buffer(long(std::max(k_min_out_items, 4 * e.block_outputs())));
+    scheduler_peek::set_min_output_buffer_quietly(
+        *this, this->d_logger, long(std::max(k_min_out_items, 4 * e.block_outputs())));
 }
 
 template <class T, class TAP_T>

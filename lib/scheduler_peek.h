@@ -9,7 +9,8 @@
 #define INCLUDED_STREAMPROC_SCHEDULER_PEEK_H
 
 /*
- * The only place where gr-streamproc reads GNU Radio scheduler internals.
+ * The only place where gr-streamproc reads GNU Radio scheduler internals (and works
+ * around one of their log lines).
  *
  * It relies on GNU Radio 3.10 (gr::block_detail, gr::buffer_reader and the reader's
  * mutex, as in gnuradio-runtime 3.10.x): these are not part of the documented block
@@ -21,6 +22,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
+#include <gnuradio/logger.h>
 #include <algorithm>
 #include <cstddef>
 
@@ -62,6 +64,24 @@ inline size_t input0_capacity(const gr::block& b)
     if (!detail)
         return 0;
     return size_t(std::max(0, detail->input(0)->max_possible_items_available()));
+}
+
+/*!
+ * gr::block::set_min_output_buffer() of GNU Radio 3.10 logs every call at info level
+ * ("set_min_output_buffer on block N to ..."), which a user running a flowgraph does
+ * not need (and which breaks a progress bar): the block's logger is raised to warn
+ * around the call and the same fact is logged at debug level. \p log is the block's
+ * d_logger.
+ */
+inline void
+set_min_output_buffer_quietly(gr::block& b, const gr::logger_ptr& log, long items)
+{
+    const auto level = log->get_level();
+    if (level < gr::log_level::warn)
+        log->set_level(gr::log_level::warn);
+    b.set_min_output_buffer(items);
+    log->set_level(level);
+    log->debug("output buffer of at least {} items", items);
 }
 
 } // namespace scheduler_peek

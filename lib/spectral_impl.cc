@@ -9,6 +9,7 @@
 #include "config.h"
 #endif
 
+#include "scheduler_peek.h"
 #include "spectral_impl.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
@@ -84,7 +85,8 @@ spectral_impl<T, WELCH>::spectral_impl(int fft_size,
     const size_t granule = 4096 / std::gcd(item_bytes, size_t(4096));
     const size_t want = std::max<size_t>(4 * d_engine.batch() / d_frames_per_out + 1,
                                          (size_t(1) << 20) / item_bytes);
-    this->set_min_output_buffer(long((want + granule - 1) / granule * granule));
+    scheduler_peek::set_min_output_buffer_quietly(
+        *this, this->d_logger, long((want + granule - 1) / granule * granule));
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
 }
 

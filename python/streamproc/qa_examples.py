@@ -97,29 +97,32 @@ class qa_examples(gr_unittest.TestCase):
     def test_004_every_block_yml_generates_and_runs(self):
         """A small flowgraph per GRC block of the module (default parameters where
         possible), compiled with grcc and run: the yml templates make working Python."""
-        cases = {
-            "streamproc_ols_fir_xxx": ("float", "fff", {"decim": "2", "taps": "[0.5, 0.25]"}, "float", 1),
-            "streamproc_stft_cc": ("complex", None, {"fft_size": "64", "hop": "16"}, "complex", 64),
-            "streamproc_stft_fc": ("float", None, {"fft_size": "64", "hop": "100"}, "complex", 33),
-            "streamproc_welch_cf": ("complex", None, {"fft_size": "64", "hop": "32", "samp_rate": "1e3"},
-                                    "float", 64),
-            "streamproc_welch_ff": ("float", None, {"fft_size": "64", "hop": "32", "samp_rate": "1e3"},
-                                    "float", 33),
-        }
-        for block_id, (in_type, type_opt, params, out_type, vlen) in cases.items():
-            params = dict(params)
-            if type_opt:
-                params["type"] = type_opt
+        cases = [
+            ("streamproc_ols_fir_xxx", "float", {"type": "fff", "decim": "2", "taps": "[0.5, 0.25]"}, "float", 1),
+            ("streamproc_ols_fir_xxx", "complex", {"type": "ccc", "decim": "1", "taps": "[0.5, 0.25j]"},
+             "complex", 1),
+            ("streamproc_stft_x", "complex", {"type": "complex", "fft_size": "64", "hop": "16", "shift": "True"},
+             "complex", 64),
+            ("streamproc_stft_x", "float", {"type": "float", "fft_size": "64", "hop": "100"}, "complex", 33),
+            ("streamproc_stft_x", "float", {"type": "float", "fft_size": "64", "hop": "32", "onesided": "False"},
+             "complex", 64),
+            ("streamproc_welch_x", "complex", {"type": "complex", "fft_size": "64", "hop": "32",
+                                               "samp_rate": "1e3"}, "float", 64),
+            ("streamproc_welch_x", "float", {"type": "float", "fft_size": "64", "hop": "32", "samp_rate": "1e3"},
+             "float", 33),
+        ]
+        for k, (block_id, in_type, params, out_type, vlen) in enumerate(cases):
             plist = "\n".join("    %s: '%s'" % kv for kv in params.items())
-            grc = GRC_TEMPLATE.format(id="t_" + block_id[11:], block=block_id, in_type=in_type, params=plist,
+            name = "t%d_%s" % (k, block_id[11:])
+            grc = GRC_TEMPLATE.format(id=name, block=block_id, in_type=in_type, params=plist,
                                       out_type=out_type, vlen=vlen)
-            path = os.path.join(self.dir, "t_%s.grc" % block_id)
+            path = os.path.join(self.dir, name + ".grc")
             with open(path, "w") as f:
                 f.write(grc)
             res = subprocess.run(["grcc", "-o", self.dir, path], capture_output=True, text=True, env=self.env,
                                  timeout=300)
-            self.assertEqual(res.returncode, 0, block_id + ": " + res.stdout[-2000:] + res.stderr[-2000:])
-            self.run_example("t_" + block_id[11:])
+            self.assertEqual(res.returncode, 0, name + ": " + res.stdout[-2000:] + res.stderr[-2000:])
+            self.run_example(name)
 
 
 GRC_TEMPLATE = """options:
