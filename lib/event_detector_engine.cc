@@ -76,6 +76,7 @@ void event_detector_engine::open_at(uint64_t n)
 {
     d_open = true;
     d_cur = detected_event{};
+    d_cur_certain = false;
     uint64_t start = n >= d_delay ? n - d_delay : 0;
     if (d_waiting)
         start = std::max(start, d_wait.end); // events never overlap
@@ -174,6 +175,42 @@ void event_detector_engine::process(const float* power,
                                     size_t count,
                                     std::vector<detected_event>& out)
 {
+    d_edges = nullptr;
+    run(power, count, out);
+}
+
+void event_detector_engine::process(const float* power,
+                                    size_t count,
+                                    std::vector<detected_event>& out,
+                                    std::vector<event_edge>& edges)
+{
+    d_edges = &edges;
+    run(power, count, out);
+    d_edges = nullptr;
+}
+
+void event_detector_engine::confirm(uint64_t n)
+{
+    // At sample n the open event will last at least until n + 1 - delay (or
+    // max_duration): once that reaches min_duration it will be emitted.
+    if (!d_open || d_cur_certain)
+        return;
+    uint64_t lasts =
+        std::max<uint64_t>(n + 1 >= d_delay ? n + 1 - d_delay : 0, d_cur.start + 1) -
+        d_cur.start;
+    if (d_cfg.max_duration > 0)
+        lasts = std::min(lasts, d_cfg.max_duration);
+    if (lasts >= d_cfg.min_duration) {
+        d_cur_certain = true;
+        if (d_edges)
+            d_edges->push_back(event_edge{ d_cur.start, true });
+    }
+}
+
+void event_detector_engine::run(const float* power,
+                                size_t count,
+                                std::vector<detected_event>& out)
+{
     const size_t w = d_cfg.window;
     const double inv_w = 1.0 / double(w);
     for (size_t i = 0; i < count; ++i) {
@@ -263,6 +300,7 @@ void event_detector_engine::process(const float* power,
                     merged.merged += 1;
                     ++d_merged;
                     d_cur = merged;
+                    d_cur_certain = d_wait_certain;
                     d_waiting = false;
                 } else {
                     settle(d_wait, out);
@@ -273,6 +311,8 @@ void event_detector_engine::process(const float* power,
             d_gap_energy += p;
             flush_waiting(n, out, false);
         }
+        if (d_open && !d_cur_certain)
+            confirm(n);
     }
 }
 
@@ -282,7 +322,13 @@ void event_detector_engine::close_at(uint64_t end, bool truncated)
     d_cur.end = end;
     d_cur.truncated = d_cur.truncated || truncated;
     d_cur.peak_index = std::min(std::max(d_cur.peak_index, d_cur.start), end - 1);
+    if (!d_cur_certain && end - d_cur.start >= d_cfg.min_duration) {
+        d_cur_certain = true;
+        if (d_edges)
+            d_edges->push_back(event_edge{ d_cur.start, true });
+    }
     d_wait = d_cur;
+    d_wait_certain = d_cur_certain;
     d_waiting = true;
 }
 
@@ -326,6 +372,16 @@ void event_detector_engine::settle(detected_event& ev, std::vector<detected_even
                     : 0.0;
     ++d_found;
     out.push_back(ev);
+    if (d_edges)
+        d_edges->push_back(event_edge{ ev.end - 1, false });
+}
+
+void event_detector_engine::finish(std::vector<detected_event>& out,
+                                   std::vector<event_edge>& edges)
+{
+    d_edges = &edges;
+    finish(out);
+    d_edges = nullptr;
 }
 
 void event_detector_engine::finish(std::vector<detected_event>& out)

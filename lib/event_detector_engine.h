@@ -41,10 +41,16 @@ struct STREAMPROC_API detected_event {
     uint64_t peak_index = 0;  //!< where (corrected for the smoothing delay)
     double mean_power = 0.0;  //!< mean instantaneous power over [start, end)
     double energy = 0.0;      //!< sum of instantaneous power over [start, end)
-    double noise_floor = 0.0; //!< floor when the event opened (relative mode), else 0
-    double snr_db = 0.0;      //!< 10 log10(mean_power / noise_floor) (relative mode)
+    double noise_floor = 0.0; //!< tracked floor when the event opened (both modes)
+    double snr_db = 0.0;      //!< 10 log10(mean_power / noise_floor); 0 without a floor
     bool truncated = false;   //!< closed by max_duration or by the end of the stream
-    uint64_t merged = 0;      //!< events merged into this one (merge_gap, rate cap)
+    uint64_t merged = 0;      //!< events merged into this one (merge_gap)
+};
+
+//! Where an emitted event starts or ends (see event_detector_engine::process()).
+struct STREAMPROC_API event_edge {
+    uint64_t offset = 0; //!< start: the event's first sample; end: its last (end - 1)
+    bool start = false;  //!< true for the start, false for the end
 };
 
 /*!
@@ -86,6 +92,12 @@ struct STREAMPROC_API detected_event {
  *    dropped and counted.
  *  - finish(): an open event is closed at the end of the stream, flagged truncated,
  *    and the waiting one is emitted.
+ *
+ * Edges (optional): the start of an event is reported once it is certain to be
+ * emitted (it has lasted min_duration, counting a merge), the end when it is emitted;
+ * events dropped as too short never get an edge. Each edge is reported at most
+ * edge_latency() samples after its offset; with max_rate > 0 an event may be dropped
+ * after its start was reported (the rate cap decides when the event ends).
  */
 class STREAMPROC_API event_detector_engine
 {
@@ -97,8 +109,19 @@ public:
      * appended to \p out (which the caller clears; reserve it to avoid allocation).
      */
     void process(const float* power, size_t n, std::vector<detected_event>& out);
+    //! The same, and appends the starts and ends of emitted events to \p edges.
+    void process(const float* power,
+                 size_t n,
+                 std::vector<detected_event>& out,
+                 std::vector<event_edge>& edges);
     //! End of stream: emits the open and the waiting event (see above).
     void finish(std::vector<detected_event>& out);
+    void finish(std::vector<detected_event>& out, std::vector<event_edge>& edges);
+    //! Most samples between an edge's offset and the sample that reports it.
+    uint64_t edge_latency() const
+    {
+        return d_delay + d_cfg.min_duration + d_cfg.merge_gap + 1;
+    }
 
     uint64_t samples() const { return d_n; }
     uint64_t events_found() const { return d_found; }
@@ -111,6 +134,8 @@ public:
     const detector_config& config() const { return d_cfg; }
 
 private:
+    void run(const float* power, size_t n, std::vector<detected_event>& out);
+    void confirm(uint64_t n);
     void open_at(uint64_t n);
     void close_at(uint64_t end, bool truncated);
     void settle(detected_event& ev, std::vector<detected_event>& out);
@@ -139,7 +164,10 @@ private:
 
     bool d_open = false;
     detected_event d_cur;
-    bool d_waiting = false; // a closed event waiting for merge_gap
+    bool d_cur_certain = false;  // its start edge is out (it will be emitted)
+    bool d_wait_certain = false; // the same for d_wait
+    std::vector<event_edge>* d_edges = nullptr; // during process()/finish() with edges
+    bool d_waiting = false;                     // a closed event waiting for merge_gap
     detected_event d_wait;
     double d_gap_energy = 0.0; // power since d_wait.end (for a merge)
     double d_tokens = 0.0;

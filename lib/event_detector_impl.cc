@@ -25,6 +25,23 @@ const pmt::pmt_t k_rx_time = pmt::mp("rx_time");
 const pmt::pmt_t k_rx_freq = pmt::mp("rx_freq");
 const pmt::pmt_t k_sob = pmt::mp("sob");
 const pmt::pmt_t k_eob = pmt::mp("eob");
+// the event dict's keys, interned once
+const pmt::pmt_t k_id = pmt::mp("id");
+const pmt::pmt_t k_start = pmt::mp("start");
+const pmt::pmt_t k_end = pmt::mp("end");
+const pmt::pmt_t k_duration = pmt::mp("duration");
+const pmt::pmt_t k_peak_power = pmt::mp("peak_power");
+const pmt::pmt_t k_peak_index = pmt::mp("peak_index");
+const pmt::pmt_t k_mean_power = pmt::mp("mean_power");
+const pmt::pmt_t k_energy = pmt::mp("energy");
+const pmt::pmt_t k_noise_floor = pmt::mp("noise_floor");
+const pmt::pmt_t k_snr_db = pmt::mp("snr_db");
+const pmt::pmt_t k_truncated = pmt::mp("truncated");
+const pmt::pmt_t k_merged = pmt::mp("merged");
+const pmt::pmt_t k_time = pmt::mp("time");
+const pmt::pmt_t k_freq = pmt::mp("freq");
+const pmt::pmt_t k_stream_start = pmt::mp("stream_start");
+const pmt::pmt_t k_stream_end = pmt::mp("stream_end");
 
 uint64_t checked_count(int64_t v, const char* name)
 {
@@ -41,9 +58,8 @@ void to_power(const float* in, float* p, size_t n)
 void to_power(const gr_complex* in, float* p, size_t n)
 {
     // Plain IEEE float arithmetic (re*re + im*im, each rounded; this file is built
-    // without FMA contraction), which the compiler vectorises: unlike VOLK's kernels,
-    // whose rounding differs by an ulp between machines, it gives the same powers as
-    // numpy, so the reference detector in the tests sees exactly what the block sees.
+    // without FMA contraction), which the compiler vectorises: the powers do not
+    // depend on which VOLK kernel a machine picks.
     const float* f = reinterpret_cast<const float*>(in);
     for (size_t i = 0; i < n; ++i)
         p[i] = f[2 * i] * f[2 * i] + f[2 * i + 1] * f[2 * i + 1];
@@ -75,28 +91,49 @@ typename event_detector<T>::sptr event_detector<T>::make(int window,
     c.max_duration = checked_count(max_duration, "max_duration");
     c.sample_rate = sample_rate;
     c.max_rate = max_rate;
+    if (tag_edges && max_rate > 0.0)
+        throw std::invalid_argument(
+            "event_detector: tag_edges cannot be combined with max_rate (the rate cap "
+            "drops events only when they end, after their start is tagged)");
     return gnuradio::make_block_sptr<event_detector_impl<T>>(c, tag_edges);
 }
 
 template <class T>
 event_detector_impl<T>::event_detector_impl(const detector_config& config, bool tag_edges)
-    : gr::sync_block(std::is_same<T, float>::value ? "event_detector_f"
-                                                   : "event_detector_c",
-                     gr::io_signature::make(1, 1, sizeof(T)),
-                     gr::io_signature::make(0, 1, sizeof(T))),
+    : gr::block(std::is_same<T, float>::value ? "event_detector_f" : "event_detector_c",
+                gr::io_signature::make(1, 1, sizeof(T)),
+                gr::io_signature::make(0, 1, sizeof(T))),
       d_engine(config),
       d_tag_edges(tag_edges),
+      d_latency(tag_edges ? size_t(d_engine.edge_latency()) : 0),
       d_power(k_chunk)
 {
+    // The items held back stay in the input buffer: a history of d_latency + 1 makes
+    // GNU Radio give the upstream a buffer of at least twice that.
+    this->set_history(unsigned(d_latency + 1));
     d_events.reserve(1024);
+    d_edges.reserve(1024);
     d_tags.reserve(16);
     this->message_port_register_out(d_port);
-    // tags are handled here: rx_time/rx_freq are read, the rest passes through
+    // Item k of the output is item k of the input (later, with tag_edges), so tags keep
+    // their offsets; rx_time/rx_freq are also read here.
     this->set_tag_propagation_policy(gr::block::TPP_ONE_TO_ONE);
 }
 
 template <class T>
 event_detector_impl<T>::~event_detector_impl() = default;
+
+template <class T>
+void event_detector_impl<T>::set_index_map(int decimation, int delay)
+{
+    if (decimation < 1 || delay < 0)
+        throw std::invalid_argument(
+            "event_detector: set_index_map needs decimation >= 1 and delay >= 0, got " +
+            std::to_string(decimation) + " and " + std::to_string(delay));
+    gr::thread::scoped_lock lock(this->d_setlock);
+    d_map_decim = uint64_t(decimation);
+    d_map_delay = uint64_t(delay);
+}
 
 template <class T>
 void event_detector_impl<T>::publish()
@@ -116,35 +153,62 @@ void event_detector_impl<T>::post(const detected_event& ev)
     double time = double(ev.start) / rate;
     if (d_have_time)
         time = d_time_secs + (double(ev.start) - double(d_time_offset)) / rate;
+    const uint64_t D = d_map_decim;
+    auto map = [this, D](uint64_t k) {
+        const uint64_t i = k * D;
+        return i > d_map_delay ? i - d_map_delay : 0;
+    };
+    const uint64_t start = map(ev.start), end = std::max(map(ev.end), start + 1);
+    // the time of the mapped start: input samples run D times as fast
+    time += (double(start) - double(ev.start * D)) / (rate * double(D));
     pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt::mp("id"), pmt::from_uint64(ev.id));
-    d = pmt::dict_add(d, pmt::mp("start"), pmt::from_uint64(ev.start));
-    d = pmt::dict_add(d, pmt::mp("end"), pmt::from_uint64(ev.end));
-    d = pmt::dict_add(d, pmt::mp("duration"), pmt::from_uint64(ev.end - ev.start));
-    d = pmt::dict_add(d, pmt::mp("peak_power"), pmt::from_double(ev.peak_power));
-    d = pmt::dict_add(d, pmt::mp("peak_index"), pmt::from_uint64(ev.peak_index));
-    d = pmt::dict_add(d, pmt::mp("mean_power"), pmt::from_double(ev.mean_power));
-    d = pmt::dict_add(d, pmt::mp("energy"), pmt::from_double(ev.energy));
-    d = pmt::dict_add(d, pmt::mp("noise_floor"), pmt::from_double(ev.noise_floor));
-    d = pmt::dict_add(d, pmt::mp("snr_db"), pmt::from_double(ev.snr_db));
-    d = pmt::dict_add(d, pmt::mp("truncated"), pmt::from_bool(ev.truncated));
-    d = pmt::dict_add(d, pmt::mp("merged"), pmt::from_uint64(ev.merged));
-    d = pmt::dict_add(d, pmt::mp("time"), pmt::from_double(time));
+    d = pmt::dict_add(d, k_id, pmt::from_uint64(ev.id));
+    d = pmt::dict_add(d, k_start, pmt::from_uint64(start));
+    d = pmt::dict_add(d, k_end, pmt::from_uint64(end));
+    d = pmt::dict_add(d, k_duration, pmt::from_uint64(end - start));
+    d = pmt::dict_add(d, k_peak_power, pmt::from_double(ev.peak_power));
+    d = pmt::dict_add(d, k_peak_index, pmt::from_uint64(map(ev.peak_index)));
+    d = pmt::dict_add(d, k_mean_power, pmt::from_double(ev.mean_power));
+    d = pmt::dict_add(d, k_energy, pmt::from_double(ev.energy));
+    d = pmt::dict_add(d, k_noise_floor, pmt::from_double(ev.noise_floor));
+    d = pmt::dict_add(d, k_snr_db, pmt::from_double(ev.snr_db));
+    d = pmt::dict_add(d, k_truncated, pmt::from_bool(ev.truncated));
+    d = pmt::dict_add(d, k_merged, pmt::from_uint64(ev.merged));
+    d = pmt::dict_add(d, k_time, pmt::from_double(time));
     if (d_have_freq)
-        d = pmt::dict_add(d, pmt::mp("freq"), pmt::from_double(d_freq));
+        d = pmt::dict_add(d, k_freq, pmt::from_double(d_freq));
+    if (D != 1 || d_map_delay != 0) {
+        d = pmt::dict_add(d, k_stream_start, pmt::from_uint64(ev.start));
+        d = pmt::dict_add(d, k_stream_end, pmt::from_uint64(ev.end));
+    }
     this->message_port_pub(d_port, d);
 }
 
 template <class T>
-void event_detector_impl<T>::finish_stream()
+void event_detector_impl<T>::tag_edges(bool has_output)
+{
+    // Edges come at most d_latency samples after their offset: the items they mark
+    // have not left the delay line yet.
+    if (has_output)
+        for (const auto& e : d_edges)
+            this->add_item_tag(
+                0, e.offset, e.start ? k_sob : k_eob, pmt::PMT_T, this->alias_pmt());
+    d_edges.clear();
+}
+
+template <class T>
+void event_detector_impl<T>::finish_stream(bool has_output)
 {
     if (d_finished)
         return;
     d_finished = true;
     d_events.clear();
-    d_engine.finish(d_events);
+    d_engine.finish(d_events, d_edges);
     for (const auto& ev : d_events)
         post(ev);
+    if (d_tag_edges)
+        tag_edges(has_output);
+    d_edges.clear();
     publish();
 }
 
@@ -153,10 +217,10 @@ bool event_detector_impl<T>::stop()
 {
     // Normally done in the last work() call already: messages posted here may arrive
     // after the receivers were told that this block is done.
-    finish_stream();
+    finish_stream(false);
     this->d_logger->info(
         "{} samples, {} events ({} dropped by the rate cap, {} too short, "
-        "{} merges), {} non-finite samples skipped, noise floor {:g}",
+        "{} merges), {} non-finite samples replaced, noise floor {:g}",
         d_engine.samples(),
         d_engine.events_found(),
         d_engine.events_dropped_rate(),
@@ -168,17 +232,11 @@ bool event_detector_impl<T>::stop()
 }
 
 template <class T>
-int event_detector_impl<T>::work(int noutput_items,
-                                 gr_vector_const_void_star& input_items,
-                                 gr_vector_void_star& output_items)
+void event_detector_impl<T>::detect(const T* in,
+                                    uint64_t first,
+                                    size_t n,
+                                    bool has_output)
 {
-    const T* in = static_cast<const T*>(input_items[0]);
-    const uint64_t first = this->nitems_read(0);
-    ++d_calls;
-    const size_t n = size_t(noutput_items);
-    if (!output_items.empty())
-        std::memcpy(output_items[0], in, n * sizeof(T));
-
     this->get_tags_in_window(d_tags, 0, 0, uint64_t(n));
     size_t tag_i = 0;
     size_t done = 0;
@@ -207,40 +265,83 @@ int event_detector_impl<T>::work(int noutput_items,
         const size_t k = end - done;
         to_power(in + done, d_power.data(), k);
         d_events.clear();
-        if (!d_tag_edges) {
-            d_engine.process(d_power.data(), k, d_events);
+        if (d_tag_edges) {
+            d_engine.process(d_power.data(), k, d_events, d_edges);
+            tag_edges(has_output);
         } else {
-            // one sample at a time is not needed: edges are found from the state
-            // before and after each piece between state changes
-            for (size_t i = 0; i < k; ++i) {
-                d_engine.process(d_power.data() + i, 1, d_events);
-                const bool open = d_engine.in_event();
-                if (open != d_was_open && !output_items.empty())
-                    this->add_item_tag(0,
-                                       first + done + i,
-                                       open ? k_sob : k_eob,
-                                       pmt::PMT_T,
-                                       this->alias_pmt());
-                d_was_open = open;
-            }
+            d_engine.process(d_power.data(), k, d_events);
         }
         for (const auto& ev : d_events)
             post(ev);
         done = end;
     }
+}
+
+template <class T>
+void event_detector_impl<T>::forecast(int noutput_items,
+                                      gr_vector_int& ninput_items_required)
+{
+    // one input item per output item, plus what is held back; once the input has
+    // ended, whatever is left
+    const size_t hist = d_latency; // history() - 1
+    if (scheduler_peek::input0_done(*this)) {
+        ninput_items_required[0] = int(hist + 1);
+        return;
+    }
+    const uint64_t held = d_seen - this->nitems_read(0);
+    const size_t keep = std::max<size_t>(d_latency, 1);
+    const size_t lacking = keep > held ? size_t(keep - held) : 0;
+    ninput_items_required[0] = int(hist + size_t(noutput_items) + lacking);
+}
+
+template <class T>
+int event_detector_impl<T>::general_work(int noutput_items,
+                                         gr_vector_int& ninput_items,
+                                         gr_vector_const_void_star& input_items,
+                                         gr_vector_void_star& output_items)
+{
+    // in[d_latency] is input item nitems_read(0): the first d_latency items are the
+    // history, which only sizes the upstream buffer. Until the input ends, the newest
+    // max(d_latency, 1) processed items stay unconsumed: the edges may still tag them,
+    // and GNU Radio calls the block once more when the upstream is done (so the last
+    // events go out while their receivers still run).
+    const T* in = static_cast<const T*>(input_items[0]) + d_latency;
+    const uint64_t read = this->nitems_read(0);
+    const bool has_output = !output_items.empty();
+    ++d_calls;
+    const auto input = scheduler_peek::input0(*this);
+    const size_t avail = size_t(std::max(0, ninput_items[0] - int(d_latency)));
+    const size_t held = size_t(d_seen - read); // processed, not yet passed on
+    size_t n = avail - held;                   // new items
+    const size_t keep = std::max<size_t>(d_latency, 1);
+    if (has_output) { // what comes out (all but `keep` items) must fit the output
+        const size_t cap = size_t(noutput_items) + keep;
+        n = std::min(n, cap > held ? cap - held : 0);
+    }
+    detect(in + held, d_seen, n, has_output);
+    d_seen += n;
     // The last call of the stream: the event still open (and one waiting for a merge)
     // go out now, while the message receivers still run.
-    const auto input = scheduler_peek::input0(*this);
-    if (input.done && input.available <= noutput_items)
-        finish_stream();
+    const long unconsumed = input.available - long(d_latency);
+    const bool last = input.done && long(held + n) >= unconsumed;
+    if (last)
+        finish_stream(has_output);
+    size_t out_n = held + n; // processed items not yet passed on
+    if (!last)
+        out_n = out_n > keep ? out_n - keep : 0;
+    if (has_output) {
+        out_n = std::min(out_n, size_t(noutput_items));
+        std::memcpy(output_items[0], in, out_n * sizeof(T));
+    }
     if (!d_warned_nonfinite && d_engine.nonfinite_samples() > 0) {
         d_warned_nonfinite = true;
-        this->d_logger->warn("non-finite input samples are skipped (counted; first seen "
-                             "before sample {})",
-                             first + n);
+        this->d_logger->warn("non-finite input samples are replaced by the moving "
+                             "average (counted; first seen before sample {})",
+                             d_seen);
     }
     publish();
-    return noutput_items;
+    this->consume(0, int(out_n));
+    return int(out_n);
 }
 
 template class event_detector<float>;

@@ -23,9 +23,18 @@ private:
     static constexpr size_t k_chunk = 8192;
     event_detector_engine d_engine;
     const bool d_tag_edges;
+    const size_t d_latency; // output lag with tag_edges, else 0
     volk::vector<float> d_power;
     std::vector<detected_event> d_events;
+    std::vector<event_edge> d_edges;
     std::vector<gr::tag_t> d_tags;
+    // With tag_edges the pass-through output holds back the newest d_latency items
+    // (left unconsumed in the input buffer), so that edges can be tagged on items still
+    // to come out; d_seen counts the items the engine has processed.
+    uint64_t d_seen = 0;
+    // position map for an upstream filter (set_index_map)
+    uint64_t d_map_decim = 1;
+    uint64_t d_map_delay = 0;
     // time and frequency references from rx_time / rx_freq tags
     bool d_have_time = false;
     uint64_t d_time_offset = 0;
@@ -33,7 +42,6 @@ private:
     bool d_have_freq = false;
     double d_freq = 0.0;
     bool d_warned_nonfinite = false;
-    bool d_was_open = false;
     std::atomic<uint64_t> d_found{ 0 }, d_dropped{ 0 }, d_short{ 0 }, d_merged{ 0 },
         d_nonfinite{ 0 };
     std::atomic<double> d_floor{ 0.0 };
@@ -41,8 +49,10 @@ private:
     const pmt::pmt_t d_port = pmt::mp("events");
 
     bool d_finished = false;
+    void detect(const T* in, uint64_t first, size_t n, bool has_output);
     void post(const detected_event& ev);
-    void finish_stream();
+    void tag_edges(bool has_output);
+    void finish_stream(bool has_output);
     void publish();
 
 public:
@@ -56,11 +66,15 @@ public:
     uint64_t nonfinite_samples() const override { return d_nonfinite; }
     double noise_floor() const override { return d_floor; }
     uint64_t work_calls() const override { return d_calls; }
+    uint64_t edge_latency() const override { return d_latency; }
+    void set_index_map(int decimation, int delay) override;
 
     bool stop() override;
-    int work(int noutput_items,
-             gr_vector_const_void_star& input_items,
-             gr_vector_void_star& output_items) override;
+    void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
+    int general_work(int noutput_items,
+                     gr_vector_int& ninput_items,
+                     gr_vector_const_void_star& input_items,
+                     gr_vector_void_star& output_items) override;
 };
 
 } // namespace streamproc

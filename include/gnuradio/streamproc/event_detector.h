@@ -8,9 +8,9 @@
 #ifndef INCLUDED_STREAMPROC_EVENT_DETECTOR_H
 #define INCLUDED_STREAMPROC_EVENT_DETECTOR_H
 
+#include <gnuradio/block.h>
 #include <gnuradio/gr_complex.h>
 #include <gnuradio/streamproc/api.h>
-#include <gnuradio/sync_block.h>
 #include <cstdint>
 
 namespace gr {
@@ -33,15 +33,20 @@ namespace streamproc {
  * (absolute input sample indices, half-open, corrected for the smoothing delay),
  * duration, peak_power, peak_index, mean_power, energy, noise_floor, snr_db,
  * truncated, merged, time (start / sample_rate, offset by the last rx_time tag before
- * it) and freq (the last rx_freq tag, when one was seen).
+ * it) and freq (the last rx_freq tag, when one was seen). After set_index_map() the
+ * positions are those of the input of an upstream filter (see there).
  *
- * The input is passed through to the optional output; with tag_edges, "sob"/"eob"
- * tags mark where events open and close there (usable by pdu.tags_to_pdu). Constant
- * memory; no allocation in work() except the messages. Non-finite samples are
- * skipped, counted and reported once.
+ * The input is passed through to the optional output, item for item. With tag_edges,
+ * a "sob" tag marks the first sample and an "eob" tag the last sample of every
+ * emitted event (never of one dropped as too short; usable by pdu.tags_to_pdu); the
+ * output then lags the input by edge_latency() = window/2 + min_duration + merge_gap
+ * + 1 samples (the last ones follow when the input ends: nothing is lost), and
+ * tag_edges cannot be combined with max_rate. Constant memory; no allocation in work()
+ * except the messages. Non-finite samples are replaced by the current moving average
+ * (they neither open nor close an event), counted and reported once.
  */
 template <class T>
-class STREAMPROC_API event_detector : virtual public gr::sync_block
+class STREAMPROC_API event_detector : virtual public gr::block
 {
 public:
     using sptr = std::shared_ptr<event_detector<T>>;
@@ -58,7 +63,8 @@ public:
      * \param sample_rate samples per second (times and max_rate)
      * \param max_rate at most this many events per second of signal; more are dropped
      *        and counted (0 = no cap)
-     * \param tag_edges add sob/eob tags to the pass-through output
+     * \param tag_edges add sob/eob tags to the pass-through output (not with
+     *        max_rate > 0)
      */
     static sptr make(int window = 64,
                      double threshold_db = 10.0,
@@ -85,6 +91,17 @@ public:
     virtual double noise_floor() const = 0;
     //! Calls of work() so far (for reports: samples per call).
     virtual uint64_t work_calls() const = 0;
+    //! Samples the pass-through output lags the input with tag_edges (else 0).
+    virtual uint64_t edge_latency() const = 0;
+
+    /*!
+     * Report positions in samples of the input of an upstream FIR filter with this
+     * decimation and group delay (in its input samples, e.g. (ntaps-1)/2): start,
+     * end, peak_index become k * decimation - delay (not below 0), duration and time
+     * follow; the detector's own start and end stay in stream_start and stream_end.
+     * Call before the flowgraph starts; (1, 0) is the identity (the default).
+     */
+    virtual void set_index_map(int decimation, int delay) = 0;
 };
 
 using event_detector_f = event_detector<float>;

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(b2013b2338f6189132154189bc6f8ad0)                     */
+/* BINDTOOL_HEADER_FILE_HASH(3284863492d8728221d45da4b939615c)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -30,7 +30,6 @@ void bind_event_detector_template(py::module& m, const char* classname)
     using event_detector = ::gr::streamproc::event_detector<T>;
 
     py::class_<event_detector,
-               gr::sync_block,
                gr::block,
                gr::basic_block,
                std::shared_ptr<event_detector>>(m, classname, D(event_detector))
@@ -62,7 +61,15 @@ void bind_event_detector_template(py::module& m, const char* classname)
              &event_detector::nonfinite_samples,
              D(event_detector, nonfinite_samples))
         .def("noise_floor", &event_detector::noise_floor, D(event_detector, noise_floor))
-        .def("work_calls", &event_detector::work_calls, D(event_detector, work_calls));
+        .def("work_calls", &event_detector::work_calls, D(event_detector, work_calls))
+        .def("edge_latency",
+             &event_detector::edge_latency,
+             D(event_detector, edge_latency))
+        .def("set_index_map",
+             &event_detector::set_index_map,
+             py::arg("decimation"),
+             py::arg("delay"),
+             D(event_detector, set_index_map));
 }
 
 void bind_event_detector(py::module& m)

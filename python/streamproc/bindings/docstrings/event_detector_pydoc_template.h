@@ -32,7 +32,8 @@ Args:
     max_duration: close longer events as truncated (0 = no limit)
     sample_rate: samples per second
     max_rate: at most this many events per second of signal (0 = no cap)
-    tag_edges: add sob/eob tags to the pass-through output)doc";
+    tag_edges: tag the first (sob) and last (eob) sample of every emitted event on the
+        pass-through output, which then lags by edge_latency() samples (not with max_rate))doc";
 
 static const char* __doc_gr_streamproc_event_detector_events_found =
     R"doc(Events posted so far.)doc";
@@ -47,10 +48,23 @@ static const char* __doc_gr_streamproc_event_detector_events_merged =
     R"doc(Merges done (merge_gap).)doc";
 
 static const char* __doc_gr_streamproc_event_detector_nonfinite_samples =
-    R"doc(Non-finite input samples skipped.)doc";
+    R"doc(Non-finite input samples replaced by the moving average (counted).)doc";
 
 static const char* __doc_gr_streamproc_event_detector_noise_floor =
     R"doc(Current noise floor estimate (linear power).)doc";
 
 static const char* __doc_gr_streamproc_event_detector_work_calls =
     R"doc(Calls of work() so far.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_edge_latency =
+    R"doc(Samples the pass-through output lags the input with tag_edges (else 0).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_index_map =
+    R"doc(Report positions in samples of the input of an upstream FIR filter.
+
+start, end and peak_index become k * decimation - delay (not below 0); the detector's
+own indices stay in stream_start and stream_end. Call before the flowgraph starts.
+
+Args:
+    decimation: the filter's decimation (>= 1)
+    delay: its group delay in its input samples, e.g. (ntaps - 1) // 2)doc";
