@@ -8,7 +8,6 @@
 numpy from the documented rules (not a copy of the engine), plus truth-based checks."""
 
 import math
-import threading
 
 import numpy as np
 import pmt

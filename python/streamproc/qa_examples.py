@@ -88,10 +88,10 @@ class qa_examples(gr_unittest.TestCase):
         events = [json.loads(line) for line in open(out)]
         self.assertEqual(len(events), len(truth))
         for ev, (s0, length) in zip(events, truth):
-            # the low-pass delays the signal by its group delay; start and end within
-            # the detector window plus that delay
-            self.assertLessEqual(abs(ev["start"] - s0), 64 + 40)
-            self.assertLessEqual(abs(ev["end"] - (s0 + length)), 64 + 40)
+            # detect_chain takes the low-pass's group delay out: start and end within
+            # the detector window
+            self.assertLessEqual(abs(ev["start"] - s0), 64)
+            self.assertLessEqual(abs(ev["end"] - (s0 + length)), 64)
             self.assertAlmostEqual(ev["time"], ev["start"] / fs)
 
     def test_004_every_block_yml_generates_and_runs(self):

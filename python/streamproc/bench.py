@@ -1,0 +1,490 @@
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""`streamproc bench`: our blocks against the stock GNU Radio chains.
+
+Benchmarks follow one protocol: the same file for ours and the stock GNU Radio chain,
+the file read once beforehand so both run from the page cache, each run in a fresh
+process (`python3 -m gnuradio.streamproc.bench --case ...`, so its peak RSS is that
+run's), ours and stock alternated (ABBA) within one invocation, medians and ratios
+reported, never a single time.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from .errors import UsageError
+
+
+def parse_size(text):
+    """'200M', '2G', '1.5G', '4096' -> bytes (binary multiples)."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    t = text.strip().upper().rstrip("B").rstrip("I")
+    num, unit = (t[:-1], t[-1]) if t and t[-1] in units else (t, "")
+    try:
+        value = int(float(num) * units[unit])
+    except ValueError:
+        raise UsageError("cannot read size %r (use e.g. 200M or 2G)" % text)
+    if value <= 0:
+        raise UsageError("size must be positive: %r" % text)
+    return value
+
+
+def human(nbytes):
+    for unit, div in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if nbytes >= div and nbytes % div == 0:
+            return "%d%s" % (nbytes // div, unit)
+    return "%dB" % nbytes
+
+
+# ------------------------------------------------------------------ bench children
+def _maxrss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _source_chain(which, path, case):
+    """mmap_file_source -> null_sink against blocks.file_source -> null_sink."""
+    from gnuradio import blocks, gr
+
+    itemsize = case["itemsize"]
+    tb = gr.top_block()
+    if which == "ours":
+        from gnuradio import streamproc
+        src = streamproc.mmap_file_source(itemsize, path)
+    else:
+        src = blocks.file_source(itemsize, path, False)
+    tb.connect(src, blocks.null_sink(itemsize))
+    return tb
+
+
+def bench_taps(ntaps, complex_taps):
+    import numpy as np
+
+    rng = np.random.default_rng(ntaps)
+    h = rng.standard_normal(ntaps).astype(np.float32) / np.sqrt(ntaps)
+    if complex_taps:
+        return (h + 1j * rng.standard_normal(ntaps).astype(np.float32) / np.sqrt(ntaps)).tolist()
+    return h.tolist()
+
+
+def _filter_chain(which, path, case):
+    """mmap_file_source -> ols_fir_T -> null_sink against the same with fft_filter_T
+    (both read the file the same way: only the filter differs)."""
+    from gnuradio import blocks, filter as grfilter, gr, streamproc
+
+    kind = case["type"]
+    itemsize = 4 if kind == "fff" else 8
+    taps = bench_taps(case["ntaps"], kind == "ccc")
+    make = getattr(streamproc, "ols_fir_" + kind) if which == "ours" else \
+        getattr(grfilter, "fft_filter_" + kind)
+    tb = gr.top_block()
+    filt = make(case["decim"], taps)
+    tb.connect(streamproc.mmap_file_source(itemsize, path), filt, blocks.null_sink(itemsize))
+    tb.measured = [filt]  # the block whose own CPU time is reported too
+    return tb
+
+
+def _spectral_chain(which, path, case):
+    """Our overlapped STFT/Welch blocks against the stock chains without overlap:
+    stream_to_vector + fft_vfc/fft_vcc, and fft.logpwrfft_c."""
+    from gnuradio import blocks, fft, gr, streamproc
+    from gnuradio.fft import logpwrfft
+
+    n, kind = case["fft_size"], case["type"]
+    window = fft.window.hann(n)
+    itemsize = case["itemsize"]
+    tb = gr.top_block()
+    src = streamproc.mmap_file_source(itemsize, path)
+    if which == "ours":
+        if kind == "stft_fc":
+            blk = streamproc.stft_fc(n, case["hop"], window)
+            out = blk.vlen() * 8
+        elif kind == "stft_cc":
+            blk = streamproc.stft_cc(n, case["hop"], window)
+            out = n * 8
+        else:
+            blk = streamproc.welch_cf(n, case["hop"], window, case["navg"], "density", 1e6, False, True)
+            out = n * 4
+        tb.connect(src, blk, blocks.null_sink(out))
+    elif kind in ("stft_fc", "stft_cc"):
+        s2v = blocks.stream_to_vector(itemsize, n)
+        f = fft.fft_vfc(n, True, window, 1) if kind == "stft_fc" else fft.fft_vcc(n, True, window, False, 1)
+        tb.connect(src, s2v, f, blocks.null_sink(n * 8))
+    else:
+        avg = case["navg"] > 1
+        blk = logpwrfft.logpwrfft_c(1e6, n, 1.0, 1e6 / n, 1.0 / case["navg"] if avg else 1.0, avg)
+        tb.connect(src, blk, blocks.null_sink(n * 4))
+    return tb
+
+
+def _detector_chain(which, path, case):
+    """event_detector_f (messages to a message_debug) against the stock chain a user
+    would build: multiply_ff (x*x) -> moving_average_ff -> threshold_ff -> null_sink."""
+    from gnuradio import blocks, gr, streamproc
+
+    window = 64
+    tb = gr.top_block()
+    src = streamproc.mmap_file_source(4, path)
+    if which == "ours":
+        det = streamproc.event_detector_f(window=window, sample_rate=1e6)
+        dbg = blocks.message_debug()
+        tb.connect(src, det)
+        tb.msg_connect(det, "events", dbg, "store")
+    else:
+        sq = blocks.multiply_ff()
+        avg = blocks.moving_average_ff(window, 1.0 / window, 4000)
+        thr = blocks.threshold_ff(5.0, 10.0, 0)
+        tb.connect(src, (sq, 0))
+        tb.connect(src, (sq, 1))
+        tb.connect(sq, avg, thr, blocks.null_sink(4))
+    return tb
+
+
+class _NumpyPipeline:
+    """What a user would write without GNU Radio: load the file with numpy, filter it
+    (scipy's overlap-add FFT convolution), square, moving average, threshold, edges."""
+
+    def __init__(self, path, case):
+        self.path, self.case = path, case
+
+    def run(self):
+        import numpy as np
+        from scipy import signal
+
+        taps = np.loadtxt(self.case["taps_file"], delimiter=",")
+        x = np.fromfile(self.path, dtype=np.float32)
+        y = signal.oaconvolve(x, taps.astype(np.float32))[:len(x)]
+        p = y.astype(np.float64) ** 2
+        c = np.cumsum(p)
+        w = 64
+        s = (c[w:] - c[:-w]) / w
+        floor = np.median(s)
+        above = s > 10 * floor
+        edges = np.flatnonzero(np.diff(above.astype(np.int8)))
+        self.events = len(edges) // 2
+
+
+def _pipeline_chain(which, path, case):
+    """`streamproc detect` (mmap -> 129-tap ols_fir_fff -> event_detector_f, the
+    detect_chain block) against the numpy pipeline above."""
+    if which == "stock":
+        return _NumpyPipeline(path, case)
+    from .detect import DetectOptions, build_flowgraph, read_taps
+    from .formats import open_recording
+
+    options = DetectOptions(rate=1e6, taps=read_taps(case["taps_file"]))
+    return build_flowgraph(open_recording(path, "f32"), options)[0]
+
+
+CHAINS = {"source": _source_chain, "filter": _filter_chain, "spectral": _spectral_chain,
+          "detector": _detector_chain, "pipeline": _pipeline_chain}
+
+
+def bench_child(args):
+    """One measured run in this (fresh) process; prints one JSON line."""
+    import importlib
+    importlib.import_module("gnuradio.gr")  # import cost belongs to the baseline
+
+    case = json.loads(args.case)
+    if case["bench"] == "pipeline":
+        # the baseline is the interpreter with gnuradio (and numpy) imported, before
+        # anything is built: the processing part is all that follows
+        for module in ("numpy", "gnuradio.blocks", "gnuradio.streamproc"):
+            importlib.import_module(module)
+        base = _maxrss_mb()
+        tb = CHAINS[case["bench"]](args.which, args.file, case)
+    else:
+        tb = CHAINS[case["bench"]](args.which, args.file, case)
+        base = _maxrss_mb()
+    t0 = time.perf_counter()
+    tb.run()
+    dt = time.perf_counter() - t0
+    res = {"seconds": dt, "bytes": os.path.getsize(args.file),
+           "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+    measured = getattr(tb, "measured", None)
+    if measured:
+        # GNU Radio's performance counters (switched on by run_child, thread CPU clock):
+        # the CPU time spent in the block's work(), without the source and the sink
+        res["block_cpu_s"] = sum(b.pc_work_time_total() for b in measured) / 1e9
+    print(json.dumps(res))
+    return 0
+
+
+# ------------------------------------------------------------------ bench driver
+def make_recording(path, nbytes):
+    """Float32 noise, written in 64 MiB blocks (never the whole file in memory)."""
+    import numpy as np
+
+    if os.path.exists(path) and os.path.getsize(path) == nbytes:
+        return
+    rng = np.random.default_rng(7)
+    block = rng.standard_normal(16 << 20).astype(np.float32).tobytes()
+    with open(path + ".part", "wb") as f:
+        left = nbytes
+        while left > 0:
+            n = min(left, len(block))
+            f.write(block[:n])
+            left -= n
+    os.replace(path + ".part", path)
+
+
+def warm(path):
+    """Read the file once so every run starts from the page cache."""
+    with open(path, "rb", buffering=0) as f:
+        buf = bytearray(8 << 20)
+        while f.readinto(buf):
+            pass
+
+
+def run_child(case, which, path):
+    cmd = [sys.executable, "-m", "gnuradio.streamproc.bench", "--case", json.dumps(case), "--which", which,
+           "--file", path]
+    env = dict(os.environ, GR_CONF_CONTROLPORT_ON="False",
+               # work() time per block (ours and stock alike), on the thread CPU clock
+               GR_CONF_PERFCOUNTERS_ON="True", GR_CONF_PERFCOUNTERS_CLOCK="thread")
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if res.returncode != 0:
+        raise RuntimeError("benchmark run %s/%s failed:\n%s" % (case["name"], which, res.stderr[-2000:]))
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+BENCHES = ("source", "filter", "spectral", "detector", "pipeline")
+
+
+def spectral_cases():
+    n = 1024
+    stock_stft = {"stft_fc": "s2v+fft_vfc", "stft_cc": "s2v+fft_vcc"}
+    cases = [{"bench": "spectral", "type": k, "fft_size": n, "hop": n // 2, "navg": 1,
+              "itemsize": 4 if k == "stft_fc" else 8, "name": "%s 50%%" % k,
+              "ours": k, "stock": stock_stft[k]} for k in ("stft_fc", "stft_cc")]
+    for navg in (1, 8):
+        cases.append({"bench": "spectral", "type": "welch_cf", "fft_size": n, "hop": n // 2, "navg": navg,
+                      "itemsize": 8, "name": "welch_cf navg=%d" % navg, "ours": "welch_cf",
+                      "stock": "logpwrfft_c" + (" avg" if navg > 1 else "")})
+    return cases
+
+
+def filter_cases(ntaps_list, decims):
+    cases = []
+    for kind in ("fff", "ccc", "ccf"):
+        for ntaps in ntaps_list:
+            for decim in decims:
+                cases.append({"bench": "filter", "type": kind, "ntaps": ntaps, "decim": decim,
+                              "itemsize": 4 if kind == "fff" else 8,
+                              "name": "%s %d taps D=%d" % (kind, ntaps, decim),
+                              "ours": "ols_fir_" + kind, "stock": "fft_filter_" + kind})
+    return cases
+
+
+def prepare_file(workdir, size, made):
+    path = os.path.join(workdir, "streamproc-bench-%s.f32" % human(size))
+    if not os.path.exists(path):
+        made.append(path)
+    print("# preparing %s (%s)" % (path, human(size)), file=sys.stderr)
+    # In a child: the peak RSS of a process is inherited by the processes it starts
+    # (Linux keeps ru_maxrss across exec), so this one stays small.
+    subprocess.run([sys.executable, "-c",
+                    "from gnuradio.streamproc.bench import make_recording, warm; "
+                    "make_recording(%r, %d); warm(%r)" % (path, size, path)], check=True)
+    return path
+
+
+def bench(args):
+    sizes = [parse_size(s) for s in args.size.split(",")]
+    only = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
+    for b in only:
+        if b not in BENCHES:
+            raise UsageError("unknown benchmark %r (choose from %s)" % (b, ", ".join(BENCHES)))
+    if args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    try:
+        ntaps_list = [int(t) for t in args.taps.split(",")]
+        decims = [int(d) for d in args.decim.split(",")]
+    except ValueError:
+        raise UsageError("--taps and --decim take comma-separated whole numbers")
+    if min(ntaps_list) < 1 or min(decims) < 1:
+        raise UsageError("tap counts and decimations must be at least 1")
+    workdir = args.dir or os.environ.get("STREAMPROC_BENCH_DIR") or "/var/tmp"
+    if not os.path.isdir(workdir):
+        raise UsageError("benchmark directory %s does not exist" % workdir)
+    rows = []
+    made = []
+    try:
+        if "pipeline" in only:
+            taps_file = os.path.join(workdir, "streamproc-bench-taps129.txt")
+            made.append(taps_file)
+            with open(taps_file, "w") as f:
+                import numpy as np
+                k = np.arange(129) - 64
+                h = 0.4 * np.sinc(0.4 * k) * np.hamming(129)  # low-pass at 0.2 x the rate
+                f.write(",".join(repr(float(t)) for t in h / h.sum()))
+            for size in sizes:
+                path = prepare_file(workdir, size, made)
+                # numpy holds the whole file several times over: only up to 1 GiB
+                case = {"bench": "pipeline", "itemsize": 4, "name": "detect pipeline", "taps_file": taps_file,
+                        "ours": "streamproc detect", "stock": "numpy+scipy", "ours_only": size > (1 << 30)}
+                rows.append(bench_pair(case, path, args.runs))
+        if "source" in only:
+            for size in sizes:
+                path = prepare_file(workdir, size, made)
+                case = {"bench": "source", "itemsize": 4, "name": "source",
+                        "ours": "mmap_file_source", "stock": "blocks.file_source"}
+                rows.append(bench_pair(case, path, args.runs))
+        if "filter" in only or "spectral" in only or "detector" in only:
+            path = prepare_file(workdir, parse_size(args.filter_size), made)
+            cases = []
+            if "filter" in only:
+                # what mmap_file_source -> null_sink alone reaches on the same file: no
+                # chain with a filter between them can be faster
+                cases.append({"bench": "source", "itemsize": 8, "name": "source ceiling",
+                              "ours": "mmap_file_source", "stock": "-", "ours_only": True})
+                cases += filter_cases(ntaps_list, decims)
+            cases += spectral_cases() if "spectral" in only else []
+            if "detector" in only:
+                cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f",
+                              "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
+            for case in cases:
+                rows.append(bench_pair(case, path, args.runs))
+    finally:
+        if not args.keep:
+            for p in made:
+                os.unlink(p)
+    report(rows, args.json)
+    return 0
+
+
+def bench_pair(case, path, runs):
+    results = {"ours": [], "stock": []}
+    nbytes = os.path.getsize(path)
+    for r in range(runs):
+        order = ("ours", "stock") if r % 2 == 0 else ("stock", "ours")
+        for which in order:
+            if which == "stock" and case.get("ours_only"):
+                continue
+            res = run_child(case, which, path)
+            results[which].append(res)
+            print("#   %s %s run %d/%d: %s %.0f MB/s" % (
+                case["name"], human(nbytes), r + 1, runs, which, res["bytes"] / res["seconds"] / 1e6),
+                file=sys.stderr)
+
+    def summary(rs):
+        mbps = [x["bytes"] / x["seconds"] / 1e6 for x in rs]
+        out = {"mb_per_s": statistics.median(mbps), "all_mb_per_s": mbps,
+               "msamples_per_s": statistics.median(mbps) / case["itemsize"],
+               "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
+               "rss_over_base_mb": max(x["peak_rss_mb"] - x["base_rss_mb"] for x in rs)}
+        if all("block_cpu_s" in x for x in rs):
+            nsamples = nbytes / case["itemsize"]
+            out["block_ns_per_sample"] = statistics.median(x["block_cpu_s"] for x in rs) / nsamples * 1e9
+        return out
+
+    ours = summary(results["ours"])
+    if not results["stock"]:
+        return {"bench": case["bench"], "case": case, "ours": case["ours"], "stock": "-",
+                "size": human(nbytes), "bytes": nbytes, "runs": runs, "ours_stats": ours,
+                "stock_stats": None, "ratio": None, "median_pair_ratio": None}
+    stock = summary(results["stock"])
+    pair_ratios = [s["seconds"] / o["seconds"] for o, s in zip(results["ours"], results["stock"])]
+    row = {"bench": case["bench"], "case": case, "ours": case["ours"], "stock": case["stock"],
+           "size": human(nbytes), "bytes": nbytes, "runs": runs, "ours_stats": ours,
+           "stock_stats": stock, "ratio": ours["mb_per_s"] / stock["mb_per_s"],
+           "median_pair_ratio": statistics.median(pair_ratios)}
+    if "block_ns_per_sample" in ours and "block_ns_per_sample" in stock:
+        row["block_ratio"] = stock["block_ns_per_sample"] / ours["block_ns_per_sample"]
+    return row
+
+
+def report(rows, as_json):
+    if as_json:
+        print(json.dumps(rows, indent=1))
+        return
+    if not rows:
+        return
+    head = ("%-17s %-19s %-13s %5s %10s %10s %9s %6s %9s %9s %9s" %
+            ("ours", "stock", "case", "file", "ours MB/s", "stock MB/s", "ours MS/s", "ratio",
+             "ours RSS", "stock RSS", "ours +RSS"))
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        o, s, c = r["ours_stats"], r["stock_stats"], r["case"]
+        label = {"source": lambda: "-",
+                 "filter": lambda: "%d taps D=%d" % (c["ntaps"], c["decim"]),
+                 "spectral": lambda: "N=%d hop=%d" % (c["fft_size"], c["hop"]) +
+                 (" avg %d" % c["navg"] if c["navg"] > 1 else ""),
+                 "detector": lambda: "window 64",
+                 "pipeline": lambda: "129 taps"}[c["bench"]]()
+        if s is None:
+            print("%-17s %-19s %-13s %5s %10.0f %10s %9.1f %6s %7.1fMB %9s %7.1fMB" % (
+                r["ours"], r["stock"], label, r["size"], o["mb_per_s"], "-", o["msamples_per_s"], "-",
+                o["peak_rss_mb"], "-", o["rss_over_base_mb"]))
+            continue
+        print("%-17s %-19s %-13s %5s %10.0f %10.0f %9.1f %5.2fx %7.1fMB %7.1fMB %7.1fMB" % (
+            r["ours"], r["stock"], label, r["size"], o["mb_per_s"], s["mb_per_s"],
+            o["msamples_per_s"], r["ratio"], o["peak_rss_mb"], s["peak_rss_mb"], o["rss_over_base_mb"]))
+    for r in rows:
+        if r["bench"] == "spectral":
+            c = r["case"]
+            ours_fps = r["ours_stats"]["msamples_per_s"] * 1e6 / c["hop"]
+            stock_fps = r["stock_stats"]["msamples_per_s"] * 1e6 / c["fft_size"]
+            print("%s: ours %.0f frames/s (hop %d), %s %.0f frames/s (no overlap): %.2fx the frames" % (
+                c["name"], ours_fps, c["hop"], r["stock"], stock_fps, ours_fps / stock_fps))
+    for r in rows:
+        if r.get("block_ratio"):
+            c = r["case"]
+            print("%s %d taps D=%d: CPU in work() %.2f ns/sample ours, %.2f stock: %.2fx" % (
+                c["type"], c["ntaps"], c["decim"], r["ours_stats"]["block_ns_per_sample"],
+                r["stock_stats"]["block_ns_per_sample"], r["block_ratio"]))
+    for r in rows:
+        if r["case"].get("name") == "source ceiling":
+            print("source ceiling (mmap_file_source -> null_sink, %s): %.0f MB/s = %.0f MS/s of float, "
+                  "%.0f MS/s of complex" % (r["size"], r["ours_stats"]["mb_per_s"],
+                                            r["ours_stats"]["mb_per_s"] / 4, r["ours_stats"]["mb_per_s"] / 8))
+    for bench_name in ("source", "pipeline"):
+        same = [r for r in rows if r["bench"] == bench_name and r["case"]["name"] != "source ceiling"]
+        if len(same) > 1:
+            peaks = [r["ours_stats"]["peak_rss_mb"] for r in same]
+            print("%s: ours peak RSS spread across sizes %s: %.1f MB" % (
+                bench_name, ",".join(r["size"] for r in same), max(peaks) - min(peaks)))
+    print("(medians of %d alternated runs per chain, each in a fresh process, file in page cache; "
+          "MB/s and MS/s of input; RSS = ru_maxrss, which counts mapped file pages; +RSS = peak "
+          "minus the interpreter with gnuradio imported)" % rows[0]["runs"])
+
+
+def add_parser(sub):
+    b = sub.add_parser("bench", help="benchmark our blocks against the stock GNU Radio chains",
+                       description="Each of our blocks against the stock GNU Radio chain a user "
+                       "would otherwise build, in one run on the same file: MB/s, ratio, peak RSS.")
+    b.add_argument("--size", default="200M,2G",
+                   help="comma-separated file sizes for the source benchmark (default: %(default)s)")
+    b.add_argument("--only", help="comma-separated benchmarks to run: %s (default: all)" % ",".join(BENCHES))
+    b.add_argument("--filter-size", default="1G",
+                   help="file size for the filter, spectral and detector benchmarks (default: %(default)s)")
+    b.add_argument("--taps", default="33,129,1025,4097", help="tap counts for the filter benchmarks")
+    b.add_argument("--decim", default="1,8", help="decimations for the filter benchmarks")
+    b.add_argument("--runs", type=int, default=5, help="runs per chain and case (default: %(default)s)")
+    b.add_argument("--dir", help="where to put the test files (default: /var/tmp)")
+    b.add_argument("--keep", action="store_true", help="keep the generated files")
+    b.add_argument("--json", action="store_true", help="print the results as JSON")
+    b.set_defaults(func=bench)
+
+
+def child_main(argv=None):
+    """One measured run: `python3 -m gnuradio.streamproc.bench --case JSON --which
+    ours|stock --file PATH` (started by bench itself)."""
+    p = argparse.ArgumentParser(prog="python3 -m gnuradio.streamproc.bench")
+    p.add_argument("--case", required=True)
+    p.add_argument("--which", required=True, choices=["ours", "stock"])
+    p.add_argument("--file", required=True)
+    return bench_child(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(child_main())

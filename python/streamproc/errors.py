@@ -1,0 +1,11 @@
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The one error type of the command line and the library functions."""
+
+
+class UsageError(Exception):
+    """Bad arguments or unusable input, found where they enter: the command line prints
+    one line (``streamproc: error: ...``) and exits with status 2."""
