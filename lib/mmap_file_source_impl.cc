@@ -113,6 +113,11 @@ mmap_file_source_impl::prepare(const std::string& filename,
                                uint64_t length,
                                bool follow) const
 {
+    if (follow && length > 0)
+        throw std::invalid_argument(
+            "mmap_file_source: follow reads what is appended to the file and cannot be "
+            "combined with length " +
+            std::to_string(length) + " (a fixed segment); use length 0 with follow");
     source_state s;
     s.file = std::make_unique<mapped_file>(filename, d_window_bytes, d_drop_cache);
     const uint64_t bytes = s.file->size_bytes();
@@ -279,6 +284,9 @@ void mmap_file_source_impl::set_begin_tag(pmt::pmt_t val)
 void mmap_file_source_impl::set_follow(bool follow)
 {
     gr::thread::scoped_lock lock(d_setlock);
+    if (follow && (d_have_next ? d_next.length : d_cur.length) > 0)
+        throw std::invalid_argument("mmap_file_source: follow cannot be switched on for "
+                                    "a segment with length > 0");
     d_follow = follow;
 }
 

@@ -8,6 +8,10 @@ PACKAGES=(
     gnuradio gnuradio-dev libvolk2-dev libfftw3-dev libspdlog-dev libgmp-dev libboost-dev
     pybind11-dev python3-dev libcppunit-dev
     python3-numpy python3-scipy python3-tqdm python3-matplotlib
+    # GNU Radio Companion's window (without it: "Namespace Gtk not available")
+    gir1.2-gtk-3.0
+    # the checks of scripts/lint.sh
+    clang-format-14 pyflakes3 python3-pycodestyle
 )
 
 missing=()

@@ -34,8 +34,9 @@ def event(i):
 
 
 def post_all(sink, msgs):
-    """Posts messages to the sink while its flowgraph runs (the strobe, with a period of
-    a day, only keeps the sink in the graph)."""
+    """Posts messages to the sink while its flowgraph runs (the strobe, whose 100 ms
+    period keeps tb.stop() quick, only keeps the sink in the graph; its nil messages
+    are ignored by the sink)."""
     tb = gr.top_block()
     src = blocks.message_strobe(pmt.PMT_NIL, 100)
     tb.msg_connect(src, "strobe", sink, "events")

@@ -39,6 +39,16 @@ def run_bytes(src, itemsize, max_noutput=None, head=None, timeout=60.0):
     return bytes(bytearray(sink.data())), sink.tags()
 
 
+def wait_until(condition, timeout, what, poll=0.01):
+    """Polls condition() until it holds; fails the test (with `what`) after `timeout`
+    seconds instead of waiting for CTest's limit."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %g s waiting for %s" % (timeout, what))
+        time.sleep(poll)
+
+
 def run_with_timeout(tb, timeout):
     tb.start()
     waiter = threading.Thread(target=tb.wait, daemon=True)
@@ -208,8 +218,7 @@ class qa_mmap_file_source(gr_unittest.TestCase):
         sink = blocks.vector_sink_b(itemsize)
         tb.connect(src, thr, head, sink)
         tb.start()
-        while src.position() < 300000:
-            time.sleep(0.01)
+        wait_until(lambda: src.position() >= 300000, 30, "the source reaching item 300000")
         self.assertTrue(src.seek(12345, os.SEEK_SET))
         deadline = time.time() + 30
         while (not any(tag_dict(t)["offset"] == 12345 for t in sink.tags())
@@ -238,8 +247,7 @@ class qa_mmap_file_source(gr_unittest.TestCase):
         sink = blocks.vector_sink_b(itemsize)
         tb.connect(src, thr, sink)
         tb.start()
-        while src.passes() < 2:
-            time.sleep(0.01)
+        wait_until(lambda: src.passes() >= 2, 30, "two passes over the file")
         src.open(path_b, False, 100, 5000)
         waiter = threading.Thread(target=tb.wait, daemon=True)
         waiter.start()
@@ -346,8 +354,8 @@ class qa_mmap_file_source(gr_unittest.TestCase):
             sink = blocks.vector_sink_b(itemsize)
             tb.connect(src, thr, sink)
             tb.start()
-            while src.position() < (1 << 20):
-                time.sleep(0.005)
+            wait_until(lambda: src.position() >= (1 << 20), 30, "the source reaching item 2^20",
+                       poll=0.005)
             os.truncate(path, cut)
             waiter = threading.Thread(target=tb.wait, daemon=True)
             waiter.start()
@@ -389,8 +397,17 @@ class qa_mmap_file_source(gr_unittest.TestCase):
             streamproc.mmap_file_source(4, path, offset=90, length=11)
         with self.assertRaisesRegex(ValueError, "follow_timeout"):
             streamproc.mmap_file_source(4, path, follow=True, follow_timeout=-1)
+        # follow reads what is appended: a fixed segment cannot follow
+        with self.assertRaisesRegex(ValueError, "follow .* cannot be combined with length 10"):
+            streamproc.mmap_file_source(4, path, offset=10, length=10, follow=True)
         src = streamproc.mmap_file_source(4, path, offset=90, length=10)
         self.assertEqual(src.size(), 100)
+        with self.assertRaisesRegex(ValueError, "follow cannot be switched on for a segment"):
+            src.set_follow(True)
+        self.assertFalse(src.follow())
+        follower = streamproc.mmap_file_source(4, path, follow=True)
+        with self.assertRaisesRegex(ValueError, "cannot be combined with length 5"):
+            follower.open(path, False, 0, 5)
 
     def test_052_unreadable_file(self):
         path, _ = self.make_file(64)

@@ -6,6 +6,8 @@
 #
 """stft_cc and stft_fc against scipy.signal.stft (and numpy where scipy cannot skip)."""
 
+import time
+
 import numpy as np
 import pmt
 from gnuradio import blocks, fft, gr, gr_unittest
@@ -113,11 +115,39 @@ class qa_stft(gr_unittest.TestCase):
         n, hop = 128, 64
         x = self.signal(20000, True)
         blk = streamproc.stft_cc(n, hop, fft.window.hann(n))
-        blk.set_window(fft.window.rectangular(n))
+        blk.set_window(fft.window.rectangular(n))  # before start
         got, _ = run(blk, x, n, True)
         ref = reference(x.astype(np.complex128), np.ones(n), n, hop, False)
         self.assertLessEqual(rel_err(got, ref), 1e-4)
         self.assertEqual(list(blk.window()), [1.0] * n)
+        # While running (throttled, so the stream is half-way when the window changes):
+        # the frames follow the Hann window up to some frame and the rectangular one
+        # from there on, each frame exactly one of the two.
+        x = self.signal(200_000, True)
+        blk = streamproc.stft_cc(n, hop, fft.window.hann(n))
+        tb = gr.top_block()
+        src = blocks.vector_source_c(x.tolist())
+        thr = blocks.throttle(gr.sizeof_gr_complex, 400e3)
+        sink = blocks.vector_sink_c(n)
+        tb.connect(src, thr, blk, sink)
+        tb.start()
+        deadline = time.monotonic() + 30
+        while len(sink.data()) < 200 * n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        blk.set_window(fft.window.rectangular(n))
+        tb.wait()
+        got = np.array(sink.data(), dtype=np.complex64).reshape(-1, n)
+        hann = reference(x.astype(np.complex128), np.array(fft.window.hann(n)), n, hop, False)
+        rect = reference(x.astype(np.complex128), np.ones(n), n, hop, False)
+        self.assertEqual(got.shape, hann.shape)
+        err_h = np.max(np.abs(got - hann), axis=1) / np.max(np.abs(hann), axis=1)
+        err_r = np.max(np.abs(got - rect), axis=1) / np.max(np.abs(rect), axis=1)
+        is_hann = err_h < 1e-4
+        self.assertTrue(np.all(is_hann | (err_r < 1e-4)))  # every frame one of the two
+        switch = int(np.argmin(is_hann))  # first rectangular frame
+        self.assertGreaterEqual(switch, 200)  # the change came while running
+        self.assertLess(switch, len(got) - 100)
+        self.assertTrue(np.all(is_hann[:switch]) and not np.any(is_hann[switch:]))
 
     def test_005_bad_arguments(self):
         w = fft.window.hann(64)
