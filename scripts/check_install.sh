@@ -102,4 +102,17 @@ print("C++ flowgraph OK: %d events, the same as the Python flowgraph; peak RSS %
       "(Python flowgraph %.1f MB; ru_maxrss, counts mapped file pages)" % (len(cpp), rss_cpp, rss_py))
 PYEOF
 
+# 5. every block's C++ template: one C++ flowgraph holding all C++ blocks of the module
+#    (scripts/all_blocks_cpp.grc) is generated, built and run.
+grcc -o "$work" "$src/scripts/all_blocks_cpp.grc" >"$work/grcc.log" 2>&1 \
+    || { cat "$work/grcc.log"; echo "FAIL: grcc (C++) all_blocks_cpp"; exit 1; }
+cmake -S "$work/all_blocks_cpp" -B "$work/all_blocks_cpp/build" -DCMAKE_PREFIX_PATH="$prefix" \
+    >"$work/cpp_all.log" 2>&1 || { cat "$work/cpp_all.log"; echo "FAIL: configure all_blocks_cpp"; exit 1; }
+cmake --build "$work/all_blocks_cpp/build" >>"$work/cpp_all.log" 2>&1 \
+    || { grep -m 20 error "$work/cpp_all.log"; echo "FAIL: build all_blocks_cpp (a block's cpp_templates)"; exit 1; }
+"$py" -c "import numpy as np; np.random.default_rng(1).standard_normal(100000).astype(np.float32).tofile('$work/all.f32')"
+timeout 120 "$work/all_blocks_cpp/build/all_blocks_cpp" --infile "$work/all.f32" >"$work/cpp_all_run.log" 2>&1 \
+    || { tail -20 "$work/cpp_all_run.log"; echo "FAIL: run all_blocks_cpp"; exit 1; }
+echo "C++ flowgraph with every C++ block OK"
+
 echo "install check passed"

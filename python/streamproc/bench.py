@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from .errors import UsageError
+from .errors import RunError, UsageError
 
 
 def parse_size(text):
@@ -252,7 +252,7 @@ def run_child(case, which, path):
                GR_CONF_PERFCOUNTERS_ON="True", GR_CONF_PERFCOUNTERS_CLOCK="thread")
     res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
-        raise RuntimeError("benchmark run %s/%s failed:\n%s" % (case["name"], which, res.stderr[-2000:]))
+        raise RunError("benchmark run %s/%s failed:\n%s" % (case["name"], which, res.stderr[-2000:]))
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 

@@ -9,7 +9,7 @@ own module (gen, detect, demo, plot, bench)."""
 import argparse
 import sys
 
-from .errors import UsageError
+from .errors import RunError, UsageError
 
 EXIT_BAD_ARGS = 2
 __version__ = "0.1.0"  # the project version (CMakeLists.txt); qa_cli checks they agree
@@ -47,6 +47,9 @@ def main(argv=None):
     except UsageError as e:
         print("streamproc: error: %s" % e, file=sys.stderr)
         return EXIT_BAD_ARGS
+    except RunError as e:
+        print("streamproc: error: %s" % e, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

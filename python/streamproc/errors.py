@@ -9,3 +9,8 @@
 class UsageError(Exception):
     """Bad arguments or unusable input, found where they enter: the command line prints
     one line (``streamproc: error: ...``) and exits with status 2."""
+
+
+class RunError(Exception):
+    """A run that was set up right failed (e.g. a benchmark child process): the command
+    line prints one line and exits with status 1."""
