@@ -8,6 +8,7 @@
 // The overlap-save engine against a direct convolution in double precision.
 
 #include "ols_engine.h"
+#include "qa_random.h"
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <cmath>
@@ -22,29 +23,8 @@ namespace streamproc {
 
 namespace {
 
-template <class T>
-T random_value(std::mt19937& rng);
-template <>
-float random_value<float>(std::mt19937& rng)
-{
-    return std::normal_distribution<float>(0.0f, 1.0f)(rng);
-}
-template <>
-gr_complex random_value<gr_complex>(std::mt19937& rng)
-{
-    std::normal_distribution<float> n(0.0f, 1.0f);
-    return gr_complex(n(rng), n(rng));
-}
-
-template <class T>
-std::vector<T> random_vector(size_t n, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::vector<T> v(n);
-    for (auto& x : v)
-        x = random_value<T>(rng);
-    return v;
-}
+using qa::random_value;
+using qa::random_vector;
 
 // y[j] = sum_k h[k] x[j*D - k], x given with L-1 leading history samples.
 template <class T>

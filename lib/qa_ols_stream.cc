@@ -10,6 +10,7 @@
 // output budgets, against a direct convolution in double precision.
 
 #include "ols_stream.h"
+#include "qa_random.h"
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <complex>
@@ -22,25 +23,8 @@ namespace streamproc {
 
 namespace {
 
-template <class T>
-T random_value(std::mt19937& rng)
-{
-    std::normal_distribution<float> n(0.0f, 1.0f);
-    if constexpr (std::is_same<T, float>::value)
-        return n(rng);
-    else
-        return T(n(rng), n(rng));
-}
-
-template <class T>
-std::vector<T> random_vector(size_t n, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::vector<T> v(n);
-    for (auto& x : v)
-        x = random_value<T>(rng);
-    return v;
-}
+using qa::random_value;
+using qa::random_vector;
 
 // y[j] = sum_k h[k] x[j*D - k], samples before the stream are 0.
 template <class T>
