@@ -237,7 +237,8 @@ void event_detector_impl<T>::detect(const T* in,
                                     size_t n,
                                     bool has_output)
 {
-    this->get_tags_in_window(d_tags, 0, 0, uint64_t(n));
+    this->get_tags_in_range(
+        d_tags, 0, first, first + uint64_t(n)); // samples [first, first+n)
     size_t tag_i = 0;
     size_t done = 0;
     while (done < n) {
