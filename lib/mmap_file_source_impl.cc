@@ -26,6 +26,15 @@ const pmt::pmt_t k_file_pos = pmt::mp("file_pos");
 const pmt::pmt_t k_filename = pmt::mp("filename");
 const pmt::pmt_t k_offset = pmt::mp("offset");
 const pmt::pmt_t k_pass = pmt::mp("pass");
+const pmt::pmt_t k_meta_port = pmt::mp("meta");
+const pmt::pmt_t k_rx_rate = pmt::mp("rx_rate");
+const pmt::pmt_t k_rx_freq = pmt::mp("rx_freq");
+const pmt::pmt_t k_rx_time = pmt::mp("rx_time");
+const pmt::pmt_t k_annotation = pmt::mp("annotation");
+const pmt::pmt_t k_label = pmt::mp("label");
+const pmt::pmt_t k_comment = pmt::mp("comment");
+const pmt::pmt_t k_sample_start = pmt::mp("sample_start");
+const pmt::pmt_t k_sample_count = pmt::mp("sample_count");
 
 // Output buffer the block asks the scheduler for. Large, so that the source and a
 // block that costs about as much per sample (a decimating FIR, the event detector) do
@@ -40,6 +49,59 @@ constexpr int k_follow_poll_ms = 10;
 constexpr int k_follow_max_wait_ms = 100;
 } // namespace
 
+namespace {
+// The output item size, the file item size and the conversion, decided before the
+// block exists (its io signature needs them).
+mmap_file_source_impl::format_choice choose_format(size_t itemsize,
+                                                   const std::string& filename,
+                                                   const std::string& format,
+                                                   double scale,
+                                                   int channel)
+{
+    if (channel < 0)
+        throw std::invalid_argument("mmap_file_source: channel must be >= 0, got " +
+                                    std::to_string(channel));
+    mmap_file_source_impl::format_choice c;
+    std::string datatype = format;
+    unsigned channels = 1;
+    if (sigmf_recording::is_sigmf_path(filename)) {
+        const sigmf_recording rec(filename);
+        if (!format.empty() &&
+            sample_format(format).name() != sample_format(rec.datatype()).name())
+            throw std::invalid_argument("mmap_file_source: format \"" + format +
+                                        "\" contradicts the SigMF core:datatype \"" +
+                                        rec.datatype() + "\" of " + rec.meta_path());
+        datatype = rec.datatype();
+        channels = rec.num_channels();
+    }
+    if (datatype.empty()) {
+        if (itemsize == 0)
+            throw std::invalid_argument(
+                "mmap_file_source: itemsize must be at least 1 byte, got 0");
+        if (scale != 1.0 || channel != 0)
+            throw std::invalid_argument(
+                "mmap_file_source: scale and channel need a sample format");
+        c.out_itemsize = c.file_itemsize = itemsize;
+        return c;
+    }
+    try {
+        c.format =
+            std::make_shared<sample_format>(datatype, scale, channels, unsigned(channel));
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("mmap_file_source: ") + e.what());
+    }
+    c.out_itemsize = c.format->output_bytes();
+    c.file_itemsize = c.format->file_bytes();
+    if (itemsize != 0 && itemsize != c.out_itemsize)
+        throw std::invalid_argument("mmap_file_source: itemsize " +
+                                    std::to_string(itemsize) + " does not fit format " +
+                                    c.format->name() + ", whose output items are " +
+                                    std::to_string(c.out_itemsize) + " bytes (use 0 or " +
+                                    std::to_string(c.out_itemsize) + ")");
+    return c;
+}
+} // namespace
+
 mmap_file_source::sptr mmap_file_source::make(size_t itemsize,
                                               const std::string& filename,
                                               bool repeat,
@@ -48,25 +110,23 @@ mmap_file_source::sptr mmap_file_source::make(size_t itemsize,
                                               bool follow,
                                               double follow_timeout,
                                               size_t window_bytes,
-                                              bool drop_cache)
+                                              bool drop_cache,
+                                              const std::string& format,
+                                              double scale,
+                                              int channel)
 {
-    return gnuradio::make_block_sptr<mmap_file_source_impl>(itemsize,
-                                                            filename,
-                                                            repeat,
-                                                            offset,
-                                                            length,
-                                                            follow,
-                                                            follow_timeout,
-                                                            window_bytes,
-                                                            drop_cache);
-}
-
-static size_t checked_itemsize(size_t itemsize)
-{
-    if (itemsize == 0)
-        throw std::invalid_argument(
-            "mmap_file_source: itemsize must be at least 1 byte, got 0");
-    return itemsize;
+    return gnuradio::make_block_sptr<mmap_file_source_impl>(
+        choose_format(itemsize, filename, format, scale, channel),
+        filename,
+        repeat,
+        offset,
+        length,
+        follow,
+        follow_timeout,
+        window_bytes,
+        drop_cache,
+        scale,
+        unsigned(channel));
 }
 
 static double checked_timeout(double seconds)
@@ -78,7 +138,7 @@ static double checked_timeout(double seconds)
     return seconds;
 }
 
-mmap_file_source_impl::mmap_file_source_impl(size_t itemsize,
+mmap_file_source_impl::mmap_file_source_impl(const format_choice& choice,
                                              const std::string& filename,
                                              bool repeat,
                                              uint64_t offset,
@@ -86,11 +146,17 @@ mmap_file_source_impl::mmap_file_source_impl(size_t itemsize,
                                              bool follow,
                                              double follow_timeout,
                                              size_t window_bytes,
-                                             bool drop_cache)
+                                             bool drop_cache,
+                                             double scale,
+                                             unsigned channel)
     : gr::sync_block("mmap_file_source",
                      gr::io_signature::make(0, 0, 0),
-                     gr::io_signature::make(1, 1, checked_itemsize(itemsize))),
-      d_itemsize(itemsize),
+                     gr::io_signature::make(1, 1, choice.out_itemsize)),
+      d_itemsize(choice.out_itemsize),
+      d_file_itemsize(choice.file_itemsize),
+      d_format(choice.format),
+      d_scale(scale),
+      d_channel(channel),
       d_window_bytes(window_bytes),
       d_drop_cache(drop_cache),
       d_follow(follow),
@@ -100,8 +166,13 @@ mmap_file_source_impl::mmap_file_source_impl(size_t itemsize,
     d_filename_pmt = pmt::string_to_symbol(filename);
     d_pos = d_cur.offset;
     publish();
+    if (d_format)
+        d_scratch.resize(sample_format::max_chunk() * d_file_itemsize);
     scheduler_peek::set_min_output_buffer_quietly(
-        *this, this->d_logger, long(std::max<size_t>(1, k_out_buffer_bytes / itemsize)));
+        *this,
+        this->d_logger,
+        long(std::max<size_t>(1, k_out_buffer_bytes / d_itemsize)));
+    message_port_register_out(k_meta_port);
 }
 
 mmap_file_source_impl::~mmap_file_source_impl() = default;
@@ -119,29 +190,52 @@ mmap_file_source_impl::prepare(const std::string& filename,
             "combined with length " +
             std::to_string(length) + " (a fixed segment); use length 0 with follow");
     source_state s;
-    s.file = std::make_unique<mapped_file>(filename, d_window_bytes, d_drop_cache);
+    std::string data_path = filename;
+    if (sigmf_recording::is_sigmf_path(filename)) {
+        auto rec = std::make_shared<const sigmf_recording>(filename);
+        if (!d_format || sample_format(rec->datatype()).name() != d_format->name() ||
+            rec->num_channels() != d_format->channels())
+            throw std::invalid_argument(
+                "mmap_file_source: " + rec->meta_path() + " holds " + rec->datatype() +
+                " x " + std::to_string(rec->num_channels()) +
+                " channels, not the format this source was made for (" +
+                (d_format ? d_format->name() : std::string("raw items")) + ")");
+        for (const auto& w : rec->warnings())
+            d_logger->warn("{}", w);
+        if (rec->sample_rate() > 0.0)
+            d_logger->debug("{}: {} at {} samples/s, {} captures, {} annotations",
+                            rec->meta_path(),
+                            rec->datatype(),
+                            rec->sample_rate(),
+                            rec->captures().size(),
+                            rec->annotations().size());
+        data_path = rec->data_path();
+        s.sigmf = std::move(rec);
+    }
+    s.file = std::make_unique<mapped_file>(data_path, d_window_bytes, d_drop_cache);
     const uint64_t bytes = s.file->size_bytes();
-    const uint64_t items = bytes / d_itemsize;
-    if (bytes % d_itemsize != 0) {
+    const uint64_t items = items_at(s, bytes);
+    if (!s.sigmf && bytes % d_file_itemsize != 0) {
         d_logger->warn("{}: size {} bytes is not a multiple of itemsize {}; the last {} "
                        "bytes are ignored",
                        filename,
                        bytes,
-                       d_itemsize,
-                       bytes % d_itemsize);
+                       d_file_itemsize,
+                       bytes % d_file_itemsize);
     }
     if (offset > items || (offset == items && items > 0 && !follow)) {
         throw std::invalid_argument("mmap_file_source: offset " + std::to_string(offset) +
                                     " items is past the end of '" + filename +
                                     "', which holds " + std::to_string(items) +
-                                    " items of " + std::to_string(d_itemsize) + " bytes");
+                                    " items of " + std::to_string(d_file_itemsize) +
+                                    " bytes");
     }
     if (length > items - offset) {
-        throw std::invalid_argument("mmap_file_source: length " + std::to_string(length) +
-                                    " items from offset " + std::to_string(offset) +
-                                    " is past the end of '" + filename +
-                                    "', which holds " + std::to_string(items) +
-                                    " items of " + std::to_string(d_itemsize) + " bytes");
+        throw std::invalid_argument(
+            "mmap_file_source: length " + std::to_string(length) + " items from offset " +
+            std::to_string(offset) + " is past the end of '" + filename +
+            "', which holds " + std::to_string(items) + " items of " +
+            std::to_string(d_file_itemsize) + " bytes");
     }
     if (items == 0)
         d_logger->info("{} is empty", filename);
@@ -189,9 +283,33 @@ uint64_t mmap_file_source_impl::segment_end(uint64_t items_in_file) const
     return d_cur.length ? d_cur.offset + d_cur.length : items_in_file;
 }
 
+uint64_t mmap_file_source_impl::items_at(const source_state& st, uint64_t bytes) const
+{
+    if (!st.sigmf)
+        return bytes / d_file_itemsize;
+    const sigmf_recording& rec = *st.sigmf;
+    if (rec.data_offset() != 0) // an archive member: fixed
+        return rec.samples();
+    // the data file may have grown (follow) or shrunk since the metadata was read
+    const sigmf_capture& last = rec.captures().back();
+    const uint64_t end = bytes > rec.trailing_bytes() ? bytes - rec.trailing_bytes() : 0;
+    if (end < last.byte_start)
+        return std::min<uint64_t>(rec.samples(), end / rec.sample_bytes());
+    return last.sample_start + (end - last.byte_start) / rec.sample_bytes();
+}
+
+uint64_t mmap_file_source_impl::byte_of(uint64_t pos, uint64_t* contiguous) const
+{
+    if (!d_cur.sigmf) {
+        *contiguous = UINT64_MAX;
+        return pos * d_file_itemsize;
+    }
+    return d_cur.sigmf->data_offset() + d_cur.sigmf->byte_of(pos, contiguous);
+}
+
 uint64_t mmap_file_source_impl::file_items()
 {
-    const uint64_t items = d_cur.file->refresh_size() / d_itemsize;
+    const uint64_t items = items_at(d_cur, d_cur.file->refresh_size());
     d_pub_size = items;
     return items;
 }
@@ -199,7 +317,7 @@ uint64_t mmap_file_source_impl::file_items()
 void mmap_file_source_impl::publish()
 {
     d_pub_pos = d_pos;
-    d_pub_size = d_cur.file->size_bytes() / d_itemsize;
+    d_pub_size = items_at(d_cur, d_cur.file->size_bytes());
     d_pub_seg_start = d_cur.offset;
     d_pub_seg_len = d_cur.length;
 }
@@ -234,6 +352,122 @@ void mmap_file_source_impl::add_pass_tags(uint64_t abs_out_offset)
                      d_begin_tag,
                      pmt::from_uint64(d_passes.load()),
                      alias_pmt());
+}
+
+uint64_t mmap_file_source_impl::read_items(uint64_t k, unsigned char* out)
+{
+    uint64_t contiguous = 0;
+    const uint64_t byte = byte_of(d_pos, &contiguous);
+    if (!d_format) {
+        const size_t want = size_t(k * d_itemsize);
+        return d_cur.file->copy(byte, out, want) / d_itemsize;
+    }
+    // file bytes -> scratch (the guarded copy), then converted into the output
+    uint64_t done = 0;
+    while (done < k) {
+        const size_t c = size_t(std::min<uint64_t>(k - done, sample_format::max_chunk()));
+        const size_t want = c * d_file_itemsize;
+        const size_t got =
+            d_cur.file->copy(byte + done * d_file_itemsize, d_scratch.data(), want);
+        const size_t whole = got / d_file_itemsize;
+        d_format->convert(d_scratch.data(), whole, out + done * d_itemsize);
+        done += whole;
+        if (got < want)
+            break;
+    }
+    return done;
+}
+
+void mmap_file_source_impl::add_sigmf_tags(uint64_t abs_out_offset,
+                                           uint64_t pos,
+                                           uint64_t k,
+                                           bool first)
+{
+    const sigmf_recording& rec = *d_cur.sigmf;
+    const auto& caps = rec.captures();
+    // the capture that starts at pos (or, first, the one in effect at pos)
+    auto it = std::upper_bound(
+        caps.begin(), caps.end(), pos, [](uint64_t v, const sigmf_capture& c) {
+            return v < c.sample_start;
+        });
+    if (it != caps.begin()) {
+        const sigmf_capture& c = *(it - 1);
+        if (first || c.sample_start == pos) {
+            const double rate = rec.sample_rate();
+            if (rate > 0.0)
+                add_item_tag(
+                    0, abs_out_offset, k_rx_rate, pmt::from_double(rate), alias_pmt());
+            if (c.has_frequency)
+                add_item_tag(0,
+                             abs_out_offset,
+                             k_rx_freq,
+                             pmt::from_double(c.frequency),
+                             alias_pmt());
+            if (c.has_time) {
+                double frac = c.time_frac;
+                uint64_t secs = c.time_secs;
+                if (rate > 0.0 && pos > c.sample_start) {
+                    frac += double(pos - c.sample_start) / rate;
+                    const double whole = std::floor(frac);
+                    secs += uint64_t(whole);
+                    frac -= whole;
+                }
+                add_item_tag(
+                    0,
+                    abs_out_offset,
+                    k_rx_time,
+                    pmt::make_tuple(pmt::from_uint64(secs), pmt::from_double(frac)),
+                    alias_pmt());
+            }
+        }
+    }
+    if (!d_annotation_tags)
+        return;
+    const auto& anns = rec.annotations();
+    auto a = std::lower_bound(
+        anns.begin(), anns.end(), pos, [](const sigmf_annotation& x, uint64_t v) {
+            return x.sample_start < v;
+        });
+    for (; a != anns.end() && a->sample_start < pos + k; ++a) {
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, k_sample_start, pmt::from_uint64(a->sample_start));
+        d = pmt::dict_add(d, k_sample_count, pmt::from_uint64(a->sample_count));
+        d = pmt::dict_add(d, k_label, pmt::string_to_symbol(a->label));
+        d = pmt::dict_add(d, k_comment, pmt::string_to_symbol(a->comment));
+        add_item_tag(
+            0, abs_out_offset + (a->sample_start - pos), k_annotation, d, alias_pmt());
+    }
+}
+
+std::string mmap_file_source_impl::format() const
+{
+    return d_format ? d_format->name() : std::string();
+}
+
+double mmap_file_source_impl::sample_rate() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_cur.sigmf ? d_cur.sigmf->sample_rate() : 0.0;
+}
+
+std::string mmap_file_source_impl::metadata() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_cur.sigmf ? d_cur.sigmf->meta_json() : std::string();
+}
+
+void mmap_file_source_impl::set_annotation_tags(bool on)
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    d_annotation_tags = on;
+}
+
+bool mmap_file_source_impl::start()
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    if (d_cur.sigmf)
+        message_port_pub(k_meta_port, json_to_pmt(d_cur.sigmf->global_json()));
+    return true;
 }
 
 bool mmap_file_source_impl::seek(int64_t seek_point, int whence)
@@ -394,19 +628,22 @@ int mmap_file_source_impl::work(int noutput_items,
         const uint64_t avail_end = std::min(seg_end, items);
 
         if (d_pos < avail_end) {
+            const bool first = d_tag_pending; // a new pass, seek or open
             if (d_tag_pending) {
                 add_pass_tags(nitems_written(0) + produced);
                 d_tag_pending = false;
             }
-            const uint64_t k = std::min(n - produced, avail_end - d_pos);
-            const size_t want = size_t(k * d_itemsize);
-            const size_t got =
-                d_cur.file->copy(d_pos * d_itemsize, out + produced * d_itemsize, want);
-            const uint64_t whole = got / d_itemsize;
+            uint64_t contiguous = 0;
+            byte_of(d_pos, &contiguous);
+            const uint64_t k = std::min(
+                { n - produced, avail_end - d_pos, std::max<uint64_t>(1, contiguous) });
+            if (d_cur.sigmf) // capture tags; after a jump, the capture in effect here
+                add_sigmf_tags(nitems_written(0) + produced, d_pos, k, first);
+            const uint64_t whole = read_items(k, out + produced * d_itemsize);
             produced += whole;
             d_pos += whole;
             d_idle = false;
-            if (got < want) {
+            if (whole < k) {
                 end_truncated();
                 break;
             }

@@ -9,6 +9,8 @@
 #define INCLUDED_STREAMPROC_MMAP_FILE_SOURCE_IMPL_H
 
 #include "mapped_file.h"
+#include "sample_format.h"
+#include "sigmf.h"
 #include <gnuradio/streamproc/mmap_file_source.h>
 #include <atomic>
 #include <chrono>
@@ -23,12 +25,28 @@ private:
     // What open() prepared, swapped in by work() (or seek()) under d_setlock.
     struct source_state {
         std::unique_ptr<mapped_file> file;
-        uint64_t offset = 0; // first item of the segment
+        std::shared_ptr<const sigmf_recording> sigmf; // null for a raw file
+        uint64_t offset = 0;                          // first item of the segment
         uint64_t length = 0; // items in the segment; 0 = to the (growing) end
         bool repeat = false;
     };
 
-    const size_t d_itemsize;
+public:
+    //! What the constructor needs before the block exists: sizes and the format.
+    struct format_choice {
+        size_t out_itemsize = 0;
+        size_t file_itemsize = 0;
+        std::shared_ptr<sample_format> format; // null: raw items (memcpy)
+    };
+
+private:
+    const size_t d_itemsize;      // output item
+    const size_t d_file_itemsize; // one sample/item in the file
+    std::shared_ptr<sample_format> d_format;
+    const double d_scale;
+    const unsigned d_channel;
+    volk::vector<unsigned char> d_scratch; // file bytes of one conversion chunk
+    bool d_annotation_tags = false;
     const size_t d_window_bytes;
     const bool d_drop_cache;
     source_state d_cur;
@@ -50,6 +68,13 @@ private:
     std::atomic<uint64_t> d_pub_seg_len{ 0 };
     std::atomic<uint64_t> d_passes{ 0 };
 
+    //! Items (samples) the file holds at \p bytes.
+    uint64_t items_at(const source_state& st, uint64_t bytes) const;
+    //! Byte offset of item \p pos and the items that follow it contiguously.
+    uint64_t byte_of(uint64_t pos, uint64_t* contiguous) const;
+    //! Reads (and converts) k items from d_pos into out; returns the items read.
+    uint64_t read_items(uint64_t k, unsigned char* out);
+    void add_sigmf_tags(uint64_t abs_out_offset, uint64_t pos, uint64_t k, bool first);
     source_state prepare(const std::string& filename,
                          bool repeat,
                          uint64_t offset,
@@ -68,7 +93,7 @@ private:
     void end_truncated();
 
 public:
-    mmap_file_source_impl(size_t itemsize,
+    mmap_file_source_impl(const format_choice& choice,
                           const std::string& filename,
                           bool repeat,
                           uint64_t offset,
@@ -76,7 +101,9 @@ public:
                           bool follow,
                           double follow_timeout,
                           size_t window_bytes,
-                          bool drop_cache);
+                          bool drop_cache,
+                          double scale,
+                          unsigned channel);
     ~mmap_file_source_impl() override;
 
     bool seek(int64_t seek_point, int whence) override;
@@ -96,7 +123,12 @@ public:
     double progress() const override;
     uint64_t passes() const override { return d_passes.load(); }
     std::string filename() const override;
+    std::string format() const override;
+    double sample_rate() const override;
+    std::string metadata() const override;
+    void set_annotation_tags(bool on) override;
 
+    bool start() override;
     bool stop() override;
 
     int work(int noutput_items,

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config git
     gnuradio gnuradio-dev libvolk2-dev libfftw3-dev libspdlog-dev libgmp-dev libboost-dev
-    pybind11-dev python3-dev libcppunit-dev
+    pybind11-dev python3-dev libcppunit-dev nlohmann-json3-dev
     python3-numpy python3-scipy python3-tqdm python3-matplotlib
     # GNU Radio Companion's window (without it: "Namespace Gtk not available")
     gir1.2-gtk-3.0

@@ -34,6 +34,24 @@ namespace streamproc {
  * progress bars, and a follow mode that waits for a file that is still being
  * written.
  *
+ * Sample formats: with \p format set to a SigMF datatype
+ * ((c|r)(f64|f32|i32|i16|i8|u32|u16|u8)(_le|_be), e.g. "cu8", "ci16_le") the file holds
+ * samples of that format and the output is gr_complex (c...) or float (r...), converted
+ * in one pass per chunk (VOLK kernels, a lookup table for 8-bit formats; big-endian
+ * samples byte-swapped). Scaling: floats as they are; signed integers of b bits / 2^(b-1)
+ * (full scale +-1.0); unsigned integers centred on their mid code, (x - (2^b - 1)/2) /
+ * 2^(b-1) (cu8: (x - 127.5) / 128); then times \p scale. Offset, length, seek, position,
+ * size, progress and file_pos tags count samples of the file's format.
+ *
+ * SigMF recordings: a filename ending in .sigmf-meta, .sigmf-data or .sigmf (a tar
+ * archive, whose data member is mapped in place) is read as SigMF: the format, the
+ * channels and the data layout (core:dataset, core:header_bytes, core:trailing_bytes)
+ * come from the metadata; each capture becomes rx_rate, rx_freq and rx_time tags at its
+ * first sample (and at the first item after a seek, open or new pass), annotations
+ * optionally become "annotation" tags, and the global object is posted on message port
+ * "meta" at start (and available from metadata()). Malformed metadata throws
+ * std::runtime_error naming the file and the field.
+ *
  * A file truncated by another process while it is read ends the stream cleanly at
  * the new end with a logged error (no SIGBUS). Pipes and devices cannot be mapped:
  * use blocks.file_source for those.
@@ -45,8 +63,9 @@ public:
 
     /*!
      * \brief Make a memory-mapped file source.
-     * \param itemsize size of one item in bytes (e.g. 8 for gr_complex, 4*vlen for a
-     *        float vector); must be at least 1.
+     * \param itemsize size of one output item in bytes (e.g. 8 for gr_complex, 4*vlen
+     *        for a float vector); with a format or a SigMF file, 0 takes it from the
+     *        format (8 or 4), any other value must match it.
      * \param filename path of a regular file.
      * \param repeat start again at \p offset when the end of the segment is reached.
      * \param offset first item to read (items, not bytes); at most the file's item
@@ -60,6 +79,11 @@ public:
      *        (4 MiB). Rounded up to whole pages, at least two pages.
      * \param drop_cache release the file's pages from the page cache behind the read
      *        position (POSIX_FADV_DONTNEED), so a huge file does not flush the cache.
+     * \param format "" for raw items of itemsize bytes, else a SigMF datatype (see
+     *        above); for a SigMF file "" takes it from the metadata (a given one must
+     *        match).
+     * \param scale factor applied after the conversion of a format (not 0).
+     * \param channel the channel to read from a multi-channel SigMF recording.
      */
     static sptr make(size_t itemsize,
                      const std::string& filename,
@@ -69,7 +93,10 @@ public:
                      bool follow = false,
                      double follow_timeout = 0.0,
                      size_t window_bytes = 0,
-                     bool drop_cache = false);
+                     bool drop_cache = false,
+                     const std::string& format = "",
+                     double scale = 1.0,
+                     int channel = 0);
 
     /*!
      * \brief Seek within the current segment [offset, offset + length).
@@ -114,6 +141,16 @@ public:
     virtual uint64_t passes() const = 0;
     //! Name of the file being read.
     virtual std::string filename() const = 0;
+
+    //! The sample format ("" for raw items).
+    virtual std::string format() const = 0;
+    //! core:sample_rate of a SigMF recording, 0 when unknown or raw.
+    virtual double sample_rate() const = 0;
+    //! The whole SigMF metadata as JSON text ("" for a raw file).
+    virtual std::string metadata() const = 0;
+    //! SigMF annotations as "annotation" stream tags (value: a dict with sample_start,
+    //! sample_count, label, comment); off by default.
+    virtual void set_annotation_tags(bool on) = 0;
 };
 
 } // namespace streamproc

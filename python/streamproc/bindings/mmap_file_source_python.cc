@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(mmap_file_source.h) */
-/* BINDTOOL_HEADER_FILE_HASH(82a7666121d49b2cc87175ed1f631ff9)                     */
+/* BINDTOOL_HEADER_FILE_HASH(5da0a9d18acd78fea7359e93cc443229)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -45,6 +45,9 @@ void bind_mmap_file_source(py::module& m)
              py::arg("follow_timeout") = 0.0,
              py::arg("window_bytes") = 0,
              py::arg("drop_cache") = false,
+             py::arg("format") = "",
+             py::arg("scale") = 1.0,
+             py::arg("channel") = 0,
              D(mmap_file_source, make))
 
         .def("seek",
@@ -84,5 +87,14 @@ void bind_mmap_file_source(py::module& m)
         .def("size", &mmap_file_source::size, D(mmap_file_source, size))
         .def("progress", &mmap_file_source::progress, D(mmap_file_source, progress))
         .def("passes", &mmap_file_source::passes, D(mmap_file_source, passes))
-        .def("filename", &mmap_file_source::filename, D(mmap_file_source, filename));
+        .def("filename", &mmap_file_source::filename, D(mmap_file_source, filename))
+        .def("format", &mmap_file_source::format, D(mmap_file_source, format))
+        .def("sample_rate",
+             &mmap_file_source::sample_rate,
+             D(mmap_file_source, sample_rate))
+        .def("metadata", &mmap_file_source::metadata, D(mmap_file_source, metadata))
+        .def("set_annotation_tags",
+             &mmap_file_source::set_annotation_tags,
+             py::arg("on"),
+             D(mmap_file_source, set_annotation_tags));
 }

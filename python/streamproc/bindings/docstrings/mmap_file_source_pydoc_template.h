@@ -22,16 +22,25 @@ follow mode for files still being written. Pipes and devices: use blocks.file_so
 static const char* __doc_gr_streamproc_mmap_file_source_make =
     R"doc(Make a memory-mapped file source.
 
+A SigMF recording (.sigmf-meta, .sigmf-data or a .sigmf archive) is read with its
+format, layout, capture tags (rx_rate, rx_freq, rx_time) and a "meta" message.
+
 Args:
-    itemsize: bytes per item (>= 1), e.g. 8 for complex, 4*vlen for float vectors
-    filename: path of a regular file
+    itemsize: bytes per output item, e.g. 8 for complex, 4*vlen for float vectors; with a
+        format or a SigMF file 0 takes it from the format
+    filename: path of a regular file (raw samples or SigMF)
     repeat: start again at offset at the end of the segment
     offset: first item to read (items, not bytes)
     length: items to read from offset; 0 = to the end
     follow: at end of file wait for it to grow (needs length=0)
     follow_timeout: seconds without growth before follow mode ends the stream (0 = never)
     window_bytes: mapped window size in bytes (0 = 4 MiB)
-    drop_cache: drop pages behind the read position from the page cache)doc";
+    drop_cache: drop pages behind the read position from the page cache
+    format: "" for raw items, else a SigMF datatype ("cu8", "ci16_le", "cf32_be", "rf64_le"
+        ...): output complex (c...) or float (r...), integers scaled to +-1.0 (unsigned
+        centred: cu8 is (x - 127.5) / 128); offsets and lengths count samples
+    scale: factor applied after the conversion
+    channel: channel of a multi-channel SigMF recording)doc";
 
 static const char* __doc_gr_streamproc_mmap_file_source_seek =
     R"doc(Seek within the segment; whence = os.SEEK_SET (from segment start), SEEK_CUR, SEEK_END (from segment end, negative goes back). Returns False if outside the segment.)doc";
@@ -74,3 +83,16 @@ static const char* __doc_gr_streamproc_mmap_file_source_passes =
 
 static const char* __doc_gr_streamproc_mmap_file_source_filename =
     R"doc(Path of the file being read.)doc";
+
+static const char* __doc_gr_streamproc_mmap_file_source_format =
+    R"doc(The sample format (a SigMF datatype such as "cu8" or "ci16_le"), "" for raw items.)doc";
+
+static const char* __doc_gr_streamproc_mmap_file_source_sample_rate =
+    R"doc(core:sample_rate of a SigMF recording; 0 when unknown or for a raw file.)doc";
+
+static const char* __doc_gr_streamproc_mmap_file_source_metadata =
+    R"doc(The whole SigMF metadata as JSON text ("" for a raw file): json.loads() it.)doc";
+
+static const char* __doc_gr_streamproc_mmap_file_source_set_annotation_tags =
+    R"doc(Emit SigMF annotations as "annotation" stream tags (dict: sample_start,
+sample_count, label, comment) at their first sample; off by default.)doc";
