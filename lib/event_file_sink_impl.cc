@@ -78,14 +78,13 @@ event_file_sink::make(const std::string& path, const std::string& format, bool o
     return gnuradio::make_block_sptr<event_file_sink_impl>(path, format, overwrite);
 }
 
-static bool checked_csv(const std::string& format)
+static const std::string& checked_format(const std::string& format)
 {
-    if (format == "jsonl")
-        return false;
-    if (format == "csv")
-        return true;
+    if (format == "jsonl" || format == "csv" || format == "sigmf")
+        return format;
     throw std::invalid_argument(
-        "event_file_sink: format must be \"jsonl\" or \"csv\", got \"" + format + "\"");
+        "event_file_sink: format must be \"jsonl\", \"csv\" or \"sigmf\", got \"" +
+        format + "\"");
 }
 
 event_file_sink_impl::event_file_sink_impl(const std::string& path,
@@ -95,8 +94,15 @@ event_file_sink_impl::event_file_sink_impl(const std::string& path,
                 gr::io_signature::make(0, 0, 0),
                 gr::io_signature::make(0, 0, 0)),
       d_path(path),
-      d_csv(checked_csv(format))
+      d_format(checked_format(format)),
+      d_csv(format == "csv")
 {
+    message_port_register_in(pmt::mp("events"));
+    set_msg_handler(pmt::mp("events"), [this](const pmt::pmt_t& msg) { handle(msg); });
+    if (d_format == "sigmf") {
+        d_sigmf = std::make_unique<sigmf_writer>(path, overwrite);
+        return;
+    }
     const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_APPEND);
     d_fd = ::open(path.c_str(), flags, 0644);
     if (d_fd < 0)
@@ -116,8 +122,40 @@ event_file_sink_impl::event_file_sink_impl(const std::string& path,
         d_lines = 0; // lines_written() counts events
     }
     d_line.reserve(512);
-    message_port_register_in(pmt::mp("events"));
-    set_msg_handler(pmt::mp("events"), [this](const pmt::pmt_t& msg) { handle(msg); });
+}
+
+void event_file_sink_impl::set_sigmf_template(const std::string& meta_json)
+{
+    if (!d_sigmf)
+        throw std::invalid_argument(
+            "event_file_sink: set_sigmf_template needs format \"sigmf\"");
+    gr::thread::scoped_lock lock(d_setlock);
+    d_sigmf->set_template(meta_json);
+    d_template_set = true;
+}
+
+void event_file_sink_impl::set_publish_interval(uint64_t events, double seconds)
+{
+    if (events < 1 || !(seconds > 0.0))
+        throw std::invalid_argument("event_file_sink: publish interval needs events >= 1 "
+                                    "and seconds > 0");
+    gr::thread::scoped_lock lock(d_setlock);
+    d_publish_every = events;
+    d_publish_seconds = seconds;
+}
+
+bool event_file_sink_impl::start()
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    if (d_sigmf) {
+        if (!d_template_set)
+            d_logger->warn(
+                "{}: no SigMF template set (set_sigmf_template): the file will "
+                "lack core:datatype and core:sample_rate",
+                d_path);
+        d_sigmf->publish();
+    }
+    return true;
 }
 
 event_file_sink_impl::~event_file_sink_impl()
@@ -128,6 +166,15 @@ event_file_sink_impl::~event_file_sink_impl()
 
 bool event_file_sink_impl::stop()
 {
+    gr::thread::scoped_lock lock(d_setlock);
+    if (d_sigmf) {
+        try {
+            d_sigmf->finish();
+        } catch (const std::exception& e) {
+            d_logger->error("{}", e.what());
+        }
+        d_lines = d_sigmf->annotations();
+    }
     if (d_fd >= 0)
         ::fsync(d_fd);
     return true;
@@ -203,6 +250,21 @@ void event_file_sink_impl::handle(const pmt::pmt_t& msg)
             d_logger->warn("ignoring a message that is not an event dict: {}",
                            pmt::write_string(msg).substr(0, 80));
         }
+        return;
+    }
+    if (d_sigmf) {
+        gr::thread::scoped_lock lock(d_setlock);
+        try {
+            if (!d_sigmf->add(msg) && !d_warned) {
+                d_warned = true;
+                d_logger->warn("ignoring an event without a start sample: {}",
+                               pmt::write_string(msg).substr(0, 80));
+            }
+            d_sigmf->publish_if_due(d_publish_every, d_publish_seconds);
+        } catch (const std::exception& e) {
+            d_logger->error("{}", e.what());
+        }
+        d_lines = d_sigmf->annotations();
         return;
     }
     d_line = d_csv ? format_csv(msg) : format_json(msg);

@@ -8,8 +8,10 @@
 #ifndef INCLUDED_STREAMPROC_EVENT_FILE_SINK_IMPL_H
 #define INCLUDED_STREAMPROC_EVENT_FILE_SINK_IMPL_H
 
+#include "sigmf_writer.h"
 #include <gnuradio/streamproc/event_file_sink.h>
 #include <atomic>
+#include <memory>
 #include <string>
 
 namespace gr {
@@ -19,7 +21,12 @@ class event_file_sink_impl : public event_file_sink
 {
 private:
     const std::string d_path;
+    const std::string d_format;
     const bool d_csv;
+    std::unique_ptr<sigmf_writer> d_sigmf; // format "sigmf"
+    uint64_t d_publish_every = 1000;
+    double d_publish_seconds = 2.0;
+    bool d_template_set = false;
     int d_fd = -1;
     std::string d_line;
     std::atomic<uint64_t> d_lines{ 0 };
@@ -34,6 +41,9 @@ public:
                          bool overwrite);
     ~event_file_sink_impl() override;
     uint64_t lines_written() const override { return d_lines; }
+    void set_sigmf_template(const std::string& meta_json) override;
+    void set_publish_interval(uint64_t events, double seconds) override;
+    bool start() override;
     bool stop() override;
 
     //! One event dict as a JSON object or a CSV row (no newline). For tests.

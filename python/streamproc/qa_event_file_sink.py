@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 
+import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
 
@@ -119,8 +120,85 @@ while True:
             streamproc.event_file_sink("/nonexistent/dir/ev.jsonl")
         with self.assertRaisesRegex(RuntimeError, "cannot write '%s'" % self.dir):
             streamproc.event_file_sink(self.dir)
-        with self.assertRaisesRegex(ValueError, 'format must be "jsonl" or "csv", got "xml"'):
+        with self.assertRaisesRegex(ValueError, 'format must be "jsonl", "csv" or "sigmf", got "xml"'):
             streamproc.event_file_sink(os.path.join(self.dir, "x"), "xml")
+        with self.assertRaisesRegex(RuntimeError, "must end in .sigmf-meta"):
+            streamproc.event_file_sink(os.path.join(self.dir, "x.json"), "sigmf")
+        existing = os.path.join(self.dir, "old.sigmf-meta")
+        open(existing, "w").close()
+        with self.assertRaisesRegex(RuntimeError, "old.sigmf-meta' exists"):
+            streamproc.event_file_sink(existing, "sigmf")
+        with self.assertRaisesRegex(ValueError, "needs format \"sigmf\""):
+            streamproc.event_file_sink(os.path.join(self.dir, "y.jsonl")).set_sigmf_template("{}")
+
+    def test_005_sigmf_annotations(self):
+        """Events as SigMF annotations: the input's global and captures kept, the schema's
+        required fields and types, readable by our own SigMF reader, rewritten
+        atomically while running (never torn)."""
+        data = os.path.join(self.dir, "rec.sigmf-data")
+        np.zeros(4000, dtype=np.complex64).tofile(data)
+        meta_in = {"global": {"core:datatype": "cf32_le", "core:sample_rate": 1e6, "core:version": "1.0.0",
+                              "core:author": "qa"},
+                   "captures": [{"core:sample_start": 0, "core:frequency": 433.92e6},
+                                {"core:sample_start": 3000, "core:frequency": 868e6}],
+                   "annotations": [{"core:sample_start": 10, "core:sample_count": 5, "core:label": "mine"}]}
+        out = os.path.join(self.dir, "ev.sigmf-meta")
+        sink = streamproc.event_file_sink(out, "sigmf", False)
+        tmpl = dict(meta_in)
+        tmpl["global"] = dict(meta_in["global"], **{"core:dataset": "rec.sigmf-data"})
+        sink.set_sigmf_template(json.dumps(tmpl))
+        sink.set_publish_interval(10, 60.0)
+        events = [event(i) for i in range(25)]
+        post_all(sink, events)
+        doc = json.load(open(out))
+        self.assertEqual(doc["global"]["core:author"], "qa")
+        self.assertEqual(doc["captures"], meta_in["captures"])
+        anns = doc["annotations"]
+        self.assertEqual(len(anns), 26)  # the input's own annotation is kept
+        self.assertEqual(anns[0]["core:label"], "mine")
+        for ev, a in zip(events, anns[1:]):
+            start = pmt.to_python(pmt.dict_ref(ev, pmt.intern("start"), pmt.PMT_NIL))
+            end = pmt.to_python(pmt.dict_ref(ev, pmt.intern("end"), pmt.PMT_NIL))
+            self.assertEqual(a["core:sample_start"], start)
+            self.assertEqual(a["core:sample_count"], end - start)
+            self.assertIsInstance(a["core:comment"], str)
+            self.assertIn("SNR 12.25 dB", a["core:comment"])
+            self.assertEqual(a["core:generator"], "gr-streamproc event_detector")
+            f = 868e6 if start >= 3000 else 433.92e6
+            self.assertEqual((a["core:freq_lower_edge"], a["core:freq_upper_edge"]), (f - 0.5e6, f + 0.5e6))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, ".ev.sigmf-meta.journal")))
+        # a writer killed at any moment leaves a complete file
+        killed = os.path.join(self.dir, "killed.sigmf-meta")
+        code = """
+import json, pmt
+from gnuradio import blocks, gr, streamproc
+sink = streamproc.event_file_sink(%r, "sigmf", True)
+sink.set_sigmf_template(json.dumps({"global": {"core:datatype": "cf32_le", "core:sample_rate": 1e6}}))
+sink.set_publish_interval(1, 60.0)
+tb = gr.top_block(); st = blocks.message_strobe(pmt.PMT_NIL, 100)
+tb.msg_connect(st, "strobe", sink, "events"); tb.start()
+i = 0
+while True:
+    d = pmt.make_dict()
+    for k, v in (("id", i), ("start", 10 * i), ("end", 10 * i + 5)):
+        d = pmt.dict_add(d, pmt.intern(k), pmt.from_uint64(v))
+    sink._post(pmt.intern("events"), d)
+    i += 1
+""" % killed
+        proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while (not os.path.exists(killed) or os.path.getsize(killed) < 30000) and time.time() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        doc = json.load(open(killed))  # whole JSON, whatever the moment of the kill
+        starts = [a["core:sample_start"] for a in doc["annotations"]]
+        self.assertGreater(len(starts), 50)
+        self.assertEqual(starts, [10 * i for i in range(len(starts))])
+        # our own reader opens it (the dataset is the input's data, not a copy)
+        src = streamproc.mmap_file_source(0, out)
+        self.assertEqual((src.format(), src.size()), ("cf32_le", 4000))
+        self.assertEqual(len(json.loads(src.metadata())["annotations"]), 26)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,15 @@ namespace streamproc {
  * Every line is written with one write() and flushed, so killing the process loses no
  * event that reached the block. An existing file is appended to unless overwrite is
  * set. A message that is not a dict is ignored with a warning.
+ *
+ * "sigmf": the path must end in .sigmf-meta; each event becomes a SigMF annotation
+ * (core:sample_start, core:sample_count, core:label, core:comment with SNR and peak
+ * power, core:generator, and the capture's frequency band when known) in a metadata
+ * file that carries the global object and captures of set_sigmf_template() (the input
+ * recording's). The file is rewritten whole (temporary file, fsync, rename) every
+ * set_publish_interval() events or seconds (default 1000 events or 2 s) and at stop(),
+ * so it is complete SigMF at all times; a killed process leaves the last version.
+ * An existing file is an error unless overwrite is set.
  */
 class STREAMPROC_API event_file_sink : virtual public gr::block
 {
@@ -35,15 +44,19 @@ public:
 
     /*!
      * \param path file to write (created if missing)
-     * \param format "jsonl" or "csv"
+     * \param format "jsonl", "csv" or "sigmf"
      * \param overwrite truncate an existing file instead of appending
      */
     static sptr make(const std::string& path,
                      const std::string& format = "jsonl",
                      bool overwrite = false);
 
-    //! Lines written so far.
+    //! Lines (events) written so far.
     virtual uint64_t lines_written() const = 0;
+    //! SigMF: the input recording's metadata (JSON with "global" and "captures").
+    virtual void set_sigmf_template(const std::string& meta_json) = 0;
+    //! SigMF: rewrite the file after this many new events or seconds (default 1000, 2).
+    virtual void set_publish_interval(uint64_t events, double seconds) = 0;
 };
 
 } // namespace streamproc

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_file_sink.h)                                         */
-/* BINDTOOL_HEADER_FILE_HASH(b5d5d31b8110df1a9a39aa9ec3366bcf)                     */
+/* BINDTOOL_HEADER_FILE_HASH(21c9a6afa5a9cd79b390f7edcc0418dd)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -37,6 +37,15 @@ void bind_event_file_sink(py::module& m)
              py::arg("format") = "jsonl",
              py::arg("overwrite") = false,
              D(event_file_sink, make))
+        .def("set_sigmf_template",
+             &event_file_sink::set_sigmf_template,
+             py::arg("meta_json"),
+             D(event_file_sink, set_sigmf_template))
+        .def("set_publish_interval",
+             &event_file_sink::set_publish_interval,
+             py::arg("events"),
+             py::arg("seconds"),
+             D(event_file_sink, set_publish_interval))
         .def("lines_written",
              &event_file_sink::lines_written,
              D(event_file_sink, lines_written));

@@ -18,8 +18,15 @@ static const char* __doc_gr_streamproc_event_file_sink_make =
 
 Args:
     path: file to write (created if missing; appended to unless overwrite)
-    format: "jsonl" or "csv"
+    format: "jsonl", "csv" or "sigmf" (SigMF annotations in a .sigmf-meta rewritten atomically)
     overwrite: truncate an existing file)doc";
 
 static const char* __doc_gr_streamproc_event_file_sink_lines_written =
     R"doc(Event lines written so far.)doc";
+
+static const char* __doc_gr_streamproc_event_file_sink_set_sigmf_template =
+    R"doc(SigMF format: the input recording's metadata as JSON ({"global": ..., "captures": [...]}),
+e.g. mmap_file_source.metadata(); the events file carries it with the annotations.)doc";
+
+static const char* __doc_gr_streamproc_event_file_sink_set_publish_interval =
+    R"doc(SigMF format: rewrite the file (atomically) after this many new events or seconds.)doc";
