@@ -10,6 +10,8 @@ PACKAGES=(
     python3-numpy python3-scipy python3-tqdm python3-matplotlib
     # GNU Radio Companion's window (without it: "Namespace Gtk not available")
     gir1.2-gtk-3.0
+    # an independent decoder for the real RTL-SDR captures in the tests
+    rtl-433
     # the checks of scripts/lint.sh
     clang-format-14 pyflakes3 python3-pycodestyle
 )

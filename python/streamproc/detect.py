@@ -16,7 +16,7 @@ import time
 from typing import List, Optional
 
 from .errors import UsageError
-from .formats import TYPES, open_recording, source_chain
+from .formats import open_recording, source_chain, type_names
 
 
 def _eng(text):
@@ -144,16 +144,44 @@ def build_flowgraph(rec, options, events=None, events_format=None):
     if taps is not None and options.decimation == 1:
         # A full-rate FIR bounds this chain: the source's 8 MiB buffer (for decimating
         # filters and the detector alone) gains nothing here and costs 7 MB of RSS.
-        _quiet_min_output_buffer(src, max(1, (1 << 20) // rec.itemsize))
+        _quiet_min_output_buffer(src, max(1, (1 << 20) // (8 if rec.is_complex else 4)))
     tb.connect(conv, chain)
     if events:
-        fmt = events_format or ("csv" if events.lower().endswith(".csv") else "jsonl")
+        fmt = events_format or events_format_of(events)
         try:
             sink = blocks.event_file_sink(events, fmt, True)
+            if fmt == "sigmf":
+                sink.set_sigmf_template(json.dumps(sigmf_template(rec, options.rate, events)))
         except (RuntimeError, ValueError) as e:
             raise UsageError(str(e).strip().splitlines()[-1])
         tb.msg_connect(chain, "events", sink, "events")
     return tb, src, chain
+
+
+def events_format_of(path):
+    """jsonl, csv or sigmf, from the events file's name."""
+    low = path.lower()
+    return "csv" if low.endswith(".csv") else "sigmf" if low.endswith(".sigmf-meta") else "jsonl"
+
+
+def sigmf_template(rec, rate, events_path):
+    """The metadata an events .sigmf-meta carries: the input recording's (SigMF input)
+    or one made for a raw file, with core:dataset naming the original samples (relative
+    to the events file: nothing is copied)."""
+    out_dir = os.path.dirname(os.path.abspath(events_path))
+    if rec.metadata:
+        doc = json.loads(rec.metadata)  # its own annotations are kept
+    else:
+        doc = {"global": {"core:datatype": rec.kind, "core:version": "1.0.0"},
+               "captures": [{"core:sample_start": 0}]}
+    g = doc.setdefault("global", {})
+    g["core:sample_rate"] = float(rate)
+    if rec.path.endswith(".sigmf"):
+        g.pop("core:dataset", None)  # an archive member cannot be named as a dataset
+    else:
+        g["core:dataset"] = os.path.relpath(os.path.abspath(rec.data_path), out_dir)
+    g.setdefault("core:description", "events found by gr-streamproc in %s" % os.path.basename(rec.path))
+    return doc
 
 
 def detect_file(path, options=None, kind=None, events=None, events_format=None, progress=None):
@@ -172,11 +200,15 @@ def detect_file(path, options=None, kind=None, events=None, events_format=None, 
     """
     options = options or DetectOptions()
     rec = open_recording(path, kind)
-    if rec.rate is not None and options.rate == DetectOptions.rate:
-        options = dataclasses.replace(options, rate=rec.rate)
+    warnings = []
+    if rec.rate is not None:
+        if options.rate == DetectOptions.rate:
+            options = dataclasses.replace(options, rate=rec.rate)
+        elif options.rate != rec.rate:
+            warnings.append("--rate %g overrides core:sample_rate %g of %s" % (options.rate, rec.rate, path))
     options.validate()
     tb, src, chain = build_flowgraph(rec, options, events, events_format)
-    size = os.path.getsize(rec.data)
+    size = src.size() * rec.itemsize  # the samples' bytes in the file
     t0 = time.perf_counter()
     tb.start()
     done = threading.Event()
@@ -190,12 +222,12 @@ def detect_file(path, options=None, kind=None, events=None, events_format=None, 
     det = chain.detector
     peak = peak_rss_mb()
     return {
-        "file": rec.data, "type": rec.kind, "type_from": rec.how, "rate": options.rate, "bytes": size,
+        "file": rec.path, "type": rec.kind, "type_from": rec.how, "rate": options.rate, "bytes": size,
         "samples": src.size(), "events": det.events_found(), "events_dropped": det.events_dropped(),
         "events_too_short": det.events_too_short(), "nonfinite_samples": det.nonfinite_samples(),
         "noise_floor": det.noise_floor(), "seconds": dt, "mb_per_s": size / dt / 1e6,
         "msamples_per_s": src.size() / dt / 1e6, "peak_rss_mb": peak, "events_file": events,
-        "positions": "input samples, filter delay removed",
+        "positions": "input samples, filter delay removed", "warnings": warnings,
         # for benchmarks: how the scheduler called the detector, file size per peak RSS
         "work_calls": det.work_calls(), "memory_efficiency": size / (peak * 1024 * 1024),
     }
@@ -257,6 +289,8 @@ def detect_command(args):
         rep = detect_file(args.file, options, args.type, args.events, progress=progress)
     if bar is not None:
         bar.close()
+    for w in rep["warnings"]:
+        print("streamproc: warning: %s" % w, file=sys.stderr)
     if not args.json:
         for key in ("work_calls", "memory_efficiency"):
             rep.pop(key)
@@ -285,11 +319,13 @@ def add_parser(sub):
                        "event_detector. Event positions are input samples of the recording, filter delay "
                        "removed.")
     d.add_argument("file", help="the recording: raw samples or SigMF (.sigmf-meta/.sigmf-data)")
-    d.add_argument("--type", choices=sorted(TYPES),
-                   help="sample format; default: told by the file name (.f32 .cf32 .cs16 .cs8 .cu8 "
-                   ".sigmf-meta ...), which is said in the report")
+    d.add_argument("--type", metavar="FORMAT",
+                   help="sample format: %s; default: told by the file name (.f32 .cf32 .cs16 .cs8 .cu8, "
+                   "SigMF .sigmf-meta/.sigmf-data/.sigmf), which the report says" % type_names())
     add_options(d)
     o = d.add_argument_group("output")
-    o.add_argument("--events", metavar="OUT", help="write the events (.jsonl or .csv); default: count only")
+    o.add_argument("--events", metavar="OUT",
+                   help="write the events: .jsonl, .csv, or .sigmf-meta (SigMF annotations with the "
+                   "recording's metadata, pointing at its data); default: count only")
     o.add_argument("--json", action="store_true", help="print the report as JSON (with scheduler figures)")
     d.set_defaults(func=detect_command)

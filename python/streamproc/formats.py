@@ -3,132 +3,126 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Sample formats of recordings: names, the file-name conventions that tell them, and
-the source blocks that turn them into float or complex streams."""
+"""Sample formats of recordings: SigMF datatype names and their short aliases, the
+file-name conventions that tell them, and the source that reads them (the conversion
+to float / complex is mmap_file_source's own)."""
 
 import json
 import os
+import re
 
 from .errors import UsageError
 
-# name: (bytes per item read from the file, complex after conversion)
-TYPES = {
-    "f32": (4, False),
-    "cf32": (8, True),
-    "ci16": (4, True),
-    "ci8": (2, True),
-    "cu8": (2, True),
-}
+# short names the command line has always taken -> SigMF datatypes
+ALIASES = {"f32": "rf32_le", "cf32": "cf32_le", "ci16": "ci16_le", "ci8": "ci8", "cu8": "cu8",
+           "f64": "rf64_le", "cf64": "cf64_le", "ci32": "ci32_le"}
+DATATYPE = re.compile(r"^([cr])(f64|f32|i32|i16|i8|u32|u16|u8)(_le|_be)?$")
 
 # file name endings (lower case) and the formats they name, as SDR tools write them
 EXTENSIONS = {
-    ".f32": "f32", ".rf32": "f32", ".float": "f32", ".fc32": "cf32",
-    ".cf32": "cf32", ".cfile": "cf32", ".complex": "cf32", ".raw": None,
-    ".cs16": "ci16", ".ci16": "ci16", ".sc16": "ci16", ".complex32s": "ci16", ".complex16s": "ci8",
-    ".cs8": "ci8", ".ci8": "ci8", ".sc8": "ci8",
-    ".cu8": "cu8", ".data": None,
+    ".f32": "rf32_le", ".rf32": "rf32_le", ".float": "rf32_le", ".fc32": "cf32_le",
+    ".cf32": "cf32_le", ".cfile": "cf32_le", ".complex": "cf32_le",
+    ".cs16": "ci16_le", ".ci16": "ci16_le", ".sc16": "ci16_le", ".complex32s": "ci16_le",
+    ".cs8": "ci8", ".ci8": "ci8", ".sc8": "ci8", ".complex16s": "ci8", ".cu8": "cu8",
+    ".cs32": "ci32_le", ".cf64": "cf64_le",
 }
+SIGMF_ENDINGS = (".sigmf-meta", ".sigmf-data", ".sigmf")
 
-# SigMF core:datatype -> our name (little endian only, until the source reads them all)
-SIGMF_TYPES = {"rf32_le": "f32", "cf32_le": "cf32", "ci16_le": "ci16", "ci8": "ci8", "cu8": "cu8",
-               "ci8_le": "ci8", "cu8_le": "cu8"}
+
+def canonical(kind):
+    """A SigMF datatype for `kind` (a datatype or a short alias), or UsageError."""
+    name = ALIASES.get(kind, kind)
+    m = DATATYPE.match(name or "")
+    if not m:
+        raise UsageError("unknown sample format %r: give a SigMF datatype ((c|r)(f32|f64|i32|i16|i8|u32|u16|u8)"
+                         "(_le|_be), e.g. cu8, ci16_le) or one of %s" % (kind, ", ".join(sorted(ALIASES))))
+    if m.group(2) not in ("i8", "u8") and not m.group(3):
+        name += "_le"
+    if m.group(2) in ("i8", "u8"):
+        name = m.group(1) + m.group(2)
+    return name
+
+
+def type_names():
+    """What --type accepts, for the help."""
+    return "a SigMF datatype (cu8, ci8, ci16_le, ci16_be, cf32_le, rf32_le, ...) or %s" % ", ".join(sorted(ALIASES))
 
 
 class Recording:
-    """What to read: the data file, its sample format, where the format came from, and
-    the sample rate when the file states it (SigMF)."""
+    """What to read: the file, its sample format (a SigMF datatype), where the format
+    came from, the sample rate when the file states it (SigMF), and the SigMF metadata
+    (JSON text, "" for a raw file)."""
 
-    def __init__(self, data, kind, how, rate=None):
-        self.data, self.kind, self.how, self.rate = data, kind, how, rate
+    def __init__(self, path, kind, how, rate=None, metadata=""):
+        self.path, self.kind, self.how, self.rate, self.metadata = path, kind, how, rate, metadata
 
     @property
-    def itemsize(self):
-        return TYPES[self.kind][0]
+    def is_sigmf(self):
+        return self.path.endswith(SIGMF_ENDINGS)
 
     @property
     def is_complex(self):
-        return TYPES[self.kind][1]
+        return self.kind.startswith("c")
+
+    @property
+    def itemsize(self):
+        """Bytes of one sample in the file (one channel)."""
+        bits = int(re.search(r"(\d+)", self.kind).group(1))
+        return bits // 8 * (2 if self.is_complex else 1)
+
+    @property
+    def data_path(self):
+        """The file holding the samples (for sizes and SigMF core:dataset)."""
+        if self.path.endswith(".sigmf-meta"):
+            doc = json.loads(self.metadata) if self.metadata else {}
+            ds = doc.get("global", {}).get("core:dataset")
+            return os.path.join(os.path.dirname(self.path), ds) if ds else self.path[:-len("meta")] + "data"
+        return self.path
 
 
-def _sigmf(path):
-    meta = path[:-len(".sigmf-data")] + ".sigmf-meta" if path.endswith(".sigmf-data") else path
-    data = meta[:-len(".sigmf-meta")] + ".sigmf-data"
-    try:
-        with open(meta) as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise UsageError("cannot read SigMF metadata %s: %s" % (meta, e.strerror))
-    except ValueError as e:
-        raise UsageError("SigMF metadata %s is not valid JSON: %s" % (meta, e))
-    glob = doc.get("global") if isinstance(doc, dict) else None
-    if not isinstance(glob, dict) or "core:datatype" not in glob:
-        raise UsageError("SigMF metadata %s has no global core:datatype" % meta)
-    dtype = glob["core:datatype"]
-    if dtype not in SIGMF_TYPES:
-        raise UsageError("SigMF datatype %r of %s is not supported yet (supported: %s)"
-                         % (dtype, meta, ", ".join(sorted(SIGMF_TYPES))))
-    rate = glob.get("core:sample_rate")
-    rate = float(rate) if isinstance(rate, (int, float)) and rate > 0 else None
-    return Recording(data, SIGMF_TYPES[dtype], "SigMF core:datatype %s" % dtype, rate)
+def _check_file(path):
+    if not os.path.exists(path):
+        raise UsageError("cannot read %s: no such file" % path)
+    if os.path.isdir(path):
+        raise UsageError("%s is a directory, not a recording" % path)
+    if not os.access(path, os.R_OK):
+        raise UsageError("cannot read %s: permission denied" % path)
 
 
 def open_recording(path, kind=None):
-    """The recording at `path`, its format given (`kind`) or told by its name: a SigMF
-    .sigmf-meta/.sigmf-data pair, or an ending such as .cu8, .cs16, .cf32, .f32.
-    Raises UsageError naming the problem."""
-    if kind is not None and kind not in TYPES:
-        raise UsageError("unknown sample format %r (choose from %s)" % (kind, ", ".join(TYPES)))
-    if path.endswith((".sigmf-meta", ".sigmf-data")):
-        rec = _sigmf(path)
-        if kind is not None and kind != rec.kind:
-            raise UsageError("--type %s contradicts %s (%s)" % (kind, path, rec.how))
-    elif kind is not None:
-        rec = Recording(path, kind, "--type")
-    else:
-        ext = os.path.splitext(path)[1].lower()
-        guess = EXTENSIONS.get(ext)
-        if guess is None:
-            raise UsageError("cannot tell the sample format of %s from its name: give --type (%s)"
-                             % (path, ", ".join(TYPES)))
-        rec = Recording(path, guess, "its %s ending" % ext)
-    if not os.path.exists(rec.data):
-        raise UsageError("cannot read %s: no such file" % rec.data)
-    if os.path.isdir(rec.data):
-        raise UsageError("%s is a directory, not a recording" % rec.data)
-    if not os.access(rec.data, os.R_OK):
-        raise UsageError("cannot read %s: permission denied" % rec.data)
-    return rec
+    """The recording at `path`: its format given (`kind`, a datatype or alias), or told
+    by its name (SigMF .sigmf-meta/.sigmf-data/.sigmf, or an ending such as .cu8, .cs16,
+    .cf32, .f32). SigMF metadata is read by mmap_file_source itself. Raises UsageError
+    naming the problem."""
+    given = canonical(kind) if kind is not None else None
+    if path.endswith(SIGMF_ENDINGS):
+        src = make_source(path, given)
+        rate = src.sample_rate() or None
+        return Recording(path, src.format(), "SigMF core:datatype", rate, src.metadata())
+    _check_file(path)
+    if given is not None:
+        return Recording(path, given, "--type")
+    ext = os.path.splitext(path)[1].lower()
+    guess = EXTENSIONS.get(ext)
+    if guess is None:
+        raise UsageError("cannot tell the sample format of %s from its name: give --type (%s)"
+                         % (path, type_names()))
+    return Recording(path, guess, "its %s ending" % ext)
+
+
+def make_source(path, kind=None, offset=0, length=0):
+    """mmap_file_source reading `path` as `kind` (SigMF: from the metadata), output
+    float or complex; errors become UsageError."""
+    from gnuradio import streamproc
+
+    try:
+        return streamproc.mmap_file_source(0, path, offset=offset, length=length, format=kind or "")
+    except (RuntimeError, ValueError) as e:
+        raise UsageError(str(e).strip().splitlines()[-1])
 
 
 def source_chain(tb, rec, offset=0, length=0):
-    """mmap_file_source and the conversion of integer formats to complex (full scale
-    +-1.0: ci16 / 32768, ci8 / 128, cu8 (x - 127.5) / 128); returns the source and the
-    block whose output 0 carries float (f32) or complex samples."""
-    from gnuradio import blocks, streamproc
-
-    try:
-        src = streamproc.mmap_file_source(rec.itemsize, rec.data, offset=offset, length=length)
-    except (RuntimeError, ValueError) as e:
-        raise UsageError(str(e).strip().splitlines()[-1])
-    kind = rec.kind
-    if kind == "ci16":
-        # interleaved_*_to_complex divide by their scale argument
-        conv = blocks.interleaved_short_to_complex(True, False, 32768.0)
-        tb.connect(src, conv)
-    elif kind == "ci8":
-        conv = blocks.interleaved_char_to_complex(True, 128.0)
-        tb.connect(src, conv)
-    elif kind == "cu8":
-        # RTL-SDR style: unsigned I/Q bytes around 127.5
-        v2s = blocks.vector_to_stream(1, 2)
-        u2f = blocks.uchar_to_float()
-        add = blocks.add_const_ff(-127.5)
-        mul = blocks.multiply_const_ff(1.0 / 128)
-        deint = blocks.deinterleave(4)
-        conv = blocks.float_to_complex()
-        tb.connect(src, v2s, u2f, add, mul, deint)
-        tb.connect((deint, 0), (conv, 0))
-        tb.connect((deint, 1), (conv, 1))
-    else:
-        conv = src
-    return src, conv
+    """The source of a recording, converting its samples itself (every SigMF format);
+    returns (source, block whose output 0 carries the float/complex samples)."""
+    src = make_source(rec.path, None if rec.is_sigmf else rec.kind, offset, length)
+    return src, src

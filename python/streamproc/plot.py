@@ -10,7 +10,7 @@ import os
 
 from .detect import stdout_to_stderr
 from .errors import UsageError
-from .formats import TYPES, open_recording, source_chain
+from .formats import open_recording, source_chain, type_names
 
 MAX_SPANS = 2000  # more events than this are drawn as markers only
 
@@ -22,7 +22,8 @@ def _spectrogram(rec, rate, start, length, fft_size, max_rows):
     import numpy as np
     from gnuradio import blocks, fft, gr, streamproc
 
-    total = os.path.getsize(rec.data) // rec.itemsize
+    from .formats import make_source
+    total = make_source(rec.path, None if rec.is_sigmf else rec.kind).size()
     if start >= total:
         raise UsageError("--start %d is past the end of the file (%d samples)" % (start, total))
     length = min(length or (total - start), total - start)
@@ -66,8 +67,19 @@ def read_events(path):
     return events
 
 
+def sigmf_annotations(rec):
+    """(start, count, label) of the recording's own SigMF annotations."""
+    if not rec.metadata:
+        return []
+    doc = json.loads(rec.metadata)
+    return [(a.get("core:sample_start", 0), a.get("core:sample_count", 0), a.get("core:label", ""))
+            for a in doc.get("annotations", []) if isinstance(a, dict)]
+
+
 def plot_command(args):
     rec = open_recording(args.file, args.type)
+    if args.rate is None:
+        args.rate = rec.rate or 1.0
     if not args.rate > 0:
         raise UsageError("--rate must be positive")
     if args.fft_size < 16 or args.fft_size > 1 << 20:
@@ -99,6 +111,11 @@ def plot_command(args):
         # a short marker at the top for every event start: dense events stay readable
         ax.plot([a for a, _ in spans], [f1 - (f1 - f0) * 0.02] * len(spans), linestyle="none",
                 marker="v", markersize=4, color="red")
+    # the recording's own SigMF annotations: outlined, not filled
+    own = [(s / args.rate, max(c, 1) / args.rate) for s, c, _ in sigmf_annotations(rec)]
+    own = [(a, w) for a, w in own if a + w >= t0 and a <= t1]
+    if own:
+        ax.broken_barh(own[:MAX_SPANS], (f0, f1 - f0), facecolors="none", edgecolors="cyan", linewidth=0.8)
     ax.set_xlim(t0, t1)
     ax.set_ylim(f0, f1)
     ax.set_xlabel("time (s)")
@@ -109,8 +126,8 @@ def plot_command(args):
         fig.savefig(args.out)
     except OSError as e:
         raise UsageError("cannot write %s: %s" % (args.out, e.strerror))
-    print("wrote %s (%d spectra of %d points, %.3f-%.3f s, %d events)" % (
-        args.out, spec.shape[0], args.fft_size, t0, t1, len(spans)))
+    print("wrote %s (%d spectra of %d points, %.3f-%.3f s, %d events, %d SigMF annotations)" % (
+        args.out, spec.shape[0], args.fft_size, t0, t1, len(spans), len(own)))
     return 0
 
 
@@ -122,11 +139,13 @@ def add_parser(sub):
                        "events of a detect run drawn as translucent spans and markers.")
     p.add_argument("file", help="the recording (raw samples or SigMF)")
     p.add_argument("--out", required=True, help="PNG to write")
-    p.add_argument("--type", choices=sorted(TYPES), help="sample format (default: told by the file name)")
-    p.add_argument("--rate", type=eng_float, default=1.0, help="sample rate (Hz; default %(default)s)")
+    p.add_argument("--type", metavar="FORMAT", help="sample format: %s (default: told by the file name)"
+                   % type_names())
+    p.add_argument("--rate", type=eng_float, help="sample rate (Hz; default: SigMF core:sample_rate, else 1)")
     p.add_argument("--start", type=int, default=0, help="first sample (default %(default)s)")
     p.add_argument("--length", type=int, default=0, help="samples to show (default: to the end)")
-    p.add_argument("--events", help="events file (.jsonl from detect) to draw")
+    p.add_argument("--events", help="events file (.jsonl from detect) to draw; a SigMF recording's own "
+                   "annotations are drawn as outlines")
     p.add_argument("--fft-size", type=int, default=1024, help="points per spectrum (default %(default)s)")
     p.add_argument("--max-rows", type=int, default=1500,
                    help="spectra kept at most (sets the hop; default %(default)s)")

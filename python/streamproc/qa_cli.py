@@ -68,7 +68,7 @@ class qa_cli(gr_unittest.TestCase):
         self.assertEqual(rep["bytes"], 12_000_000)
         self.assertGreater(rep["work_calls"], 0)
         self.assertGreater(rep["peak_rss_mb"], 0)
-        self.assertEqual(rep["type"], "f32")
+        self.assertEqual(rep["type"], "rf32_le")
         self.assertEqual(rep["type_from"], "its .f32 ending")
         self.check_events([json.loads(line) for line in open(out)], self.truth)
         csv_out = os.path.join(self.dir, "ev.csv")
@@ -82,68 +82,42 @@ class qa_cli(gr_unittest.TestCase):
         self.check_events(rows, self.truth)
 
     def test_003_input_types(self):
+        """Each integer format: the events (positions AND powers) equal those of a cf32
+        file holding numpy's conversion of the same integers by the documented scaling
+        (ci16 / 32768, ci8 / 128, cu8 (x - 127.5) / 128)."""
         x = np.fromfile(self.rec, dtype=np.float32)[:1_000_000]
         truth = [t for t in self.truth if t[0] + t[1] < 1_000_000]
+        zero = np.zeros_like(x)
         files = {
-            "cf32": x.astype(np.complex64),
-            "ci16": np.stack([np.clip(x * 2000, -32767, 32767), np.zeros_like(x)], 1).astype(np.int16),
-            "ci8": np.stack([np.clip(x * 12, -127, 127), np.zeros_like(x)], 1).astype(np.int8),
-            "cu8": np.stack([np.clip(x * 12 + 127.5, 0, 255), np.full_like(x, 127.5)], 1).astype(np.uint8),
+            "ci16": (np.stack([np.clip(np.round(x * 2000), -32768, 32767), zero], 1).astype(np.int16),
+                     lambda v: v.astype(np.float64) / 32768),
+            "ci8": (np.stack([np.clip(np.round(x * 12), -128, 127), zero], 1).astype(np.int8),
+                    lambda v: v.astype(np.float64) / 128),
+            "cu8": (np.stack([np.clip(np.round(x * 12 + 127.5), 0, 255), np.full_like(x, 128)], 1).astype(np.uint8),
+                    lambda v: (v.astype(np.float64) - 127.5) / 128),
         }
-        for kind, data in files.items():
+        for kind, (data, scale) in files.items():
             path = os.path.join(self.dir, "rec." + kind)
             data.tofile(path)
-            out = os.path.join(self.dir, kind + ".jsonl")
-            res = streamproc("detect", path, "--type", kind, "--rate", 1e6, "--events", out, "--json")
-            self.assertEqual(res.returncode, 0, kind + ": " + res.stderr)
-            self.assertEqual(json.loads(res.stdout)["samples"], 1_000_000, kind)
-            self.check_events([json.loads(line) for line in open(out)], truth)
-
-    def test_004_taps_file_and_decimation(self):
-        taps = os.path.join(self.dir, "taps.txt")
-        h = np.hanning(65)
-        with open(taps, "w") as f:
-            f.write(",".join("%r" % v for v in h / h.sum()))
-        out = os.path.join(self.dir, "dec.jsonl")
-        res = streamproc("detect", self.rec, "--rate", 1e6, "--taps", taps, "--decimation", 4, "--events", out)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        events = [json.loads(line) for line in open(out)]
-        # positions are input samples with the filter delay taken out: within the
-        # detector window (64 samples after decimation by 4) of the truth
-        self.check_events(events, self.truth, tol=4 * 64)
-        self.assertAlmostEqual(events[0]["time"], events[0]["start"] / 1e6)
-        for e in events:  # the detector's own (decimated) indices come along
-            self.assertEqual(e["start"], max(0, 4 * e["stream_start"] - 32))
-        # the same without decimation, with the delay removed: tighter than before
-        out1 = os.path.join(self.dir, "dec1.jsonl")
-        res = streamproc("detect", self.rec, "--rate", 1e6, "--lowpass", 200e3, "--events", out1)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        self.check_events([json.loads(line) for line in open(out1)], self.truth, tol=64)
-
-    def test_006_plot(self):
-        out = os.path.join(self.dir, "ev_plot.jsonl")
-        png = os.path.join(self.dir, "spec.png")
-        res = streamproc("detect", self.rec, "--rate", 1e6, "--events", out)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        res = streamproc("plot", self.rec, "--rate", 1e6, "--events", out, "--out", png,
-                         "--start", 100000, "--length", 1_000_000)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        with open(png, "rb") as f:
-            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
-        inside = [t for t in self.truth if t[0] + t[1] > 100000 and t[0] < 1_100_000]
-        self.assertIn("%d events" % len(inside), res.stdout)
-        # events of a decimating detect are drawn at the same times
-        out4 = os.path.join(self.dir, "ev_plot4.jsonl")
-        res = streamproc("detect", self.rec, "--rate", 1e6, "--lowpass", 100e3, "--decimation", 4,
-                         "--events", out4)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        res = streamproc("plot", self.rec, "--rate", 1e6, "--events", out4, "--out", png,
-                         "--start", 100000, "--length", 1_000_000)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        self.assertIn("%d events" % len(inside), res.stdout)
-        res = streamproc("plot", self.rec, "--out", png, "--start", 10 ** 9)
-        self.assertEqual(res.returncode, 2)
-        self.assertIn("past the end", res.stderr)
+            ref_path = os.path.join(self.dir, "ref_%s.cf32" % kind)
+            v = scale(data)
+            (v[:, 0] + 1j * v[:, 1]).astype(np.complex64).tofile(ref_path)
+            events = {}
+            for name, p, t in ((kind, path, kind), ("ref", ref_path, "cf32")):
+                out = os.path.join(self.dir, "%s_%s.jsonl" % (kind, name))
+                res = streamproc("detect", p, "--type", t, "--rate", 1e6, "--events", out, "--json")
+                self.assertEqual(res.returncode, 0, kind + ": " + res.stderr)
+                self.assertEqual(json.loads(res.stdout)["samples"], 1_000_000, kind)
+                events[name] = [json.loads(line) for line in open(out)]
+            self.check_events(events[kind], truth)
+            self.assertEqual(len(events[kind]), len(events["ref"]))
+            for e, r in zip(events[kind], events["ref"]):
+                self.assertEqual((e["start"], e["end"]), (r["start"], r["end"]), kind)
+                for f in ("mean_power", "peak_power", "noise_floor", "energy"):
+                    self.assertAlmostEqual(e[f], r[f], delta=1e-6 * abs(r[f]), msg="%s %s" % (kind, f))
+            # and the power is the full-scale one, not 2^30 times it (ci16 at 2000/32768)
+            if kind == "ci16":
+                self.assertLess(events[kind][0]["noise_floor"], 0.01)
 
     def test_003b_type_from_file_name(self):
         """Without --type the format comes from the name (and the report says so)."""

@@ -122,7 +122,7 @@ class qa_detect_chain(gr_unittest.TestCase):
         out = os.path.join(self.dir, "ev.jsonl")
         rep = streamproc.detect_file(path, streamproc.DetectOptions(rate=1e6, lowpass=100e3, decimation=4),
                                      events=out, progress=lambda done, total: seen.append((done, total)))
-        self.assertEqual(rep["type"], "cf32")
+        self.assertEqual(rep["type"], "cf32_le")
         self.assertEqual(rep["samples"], n)
         self.assertEqual(rep["events"], len(truth))
         self.assertEqual(seen[-1], (8 * n, 8 * n))

@@ -55,7 +55,8 @@ def random_bytes(rng, datatype, n):
         v = rng.standard_normal(comps)
     else:
         info = np.iinfo(dt)
-        v = rng.integers(int(info.min), int(info.max), comps, endpoint=True, dtype=np.int64 if dt != "u4" else np.uint64)
+        v = rng.integers(int(info.min), int(info.max), comps, endpoint=True,
+                         dtype=np.int64 if dt != "u4" else np.uint64)
     return np.asarray(v).astype(order + dt).tobytes()
 
 
