@@ -129,8 +129,8 @@ void sample_format::convert_chunk(const unsigned char* src, size_t n, float* dst
         break;
     case kind::signed_int:
         if (d_bits == 8) {
-            for (size_t i = 0; i < comps; ++i)
-                dst[i] = d_lut[in[i]];
+            volk_8i_s32f_convert_32f(
+                dst, reinterpret_cast<const int8_t*>(in), 128.0f / d_scale, nc);
         } else if (d_bits == 16) {
             volk_16i_s32f_convert_32f(
                 dst, reinterpret_cast<const int16_t*>(in), 32768.0f / d_scale, nc);

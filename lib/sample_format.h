@@ -26,8 +26,9 @@ namespace streamproc {
  * Scaling (documented, common practice): floats as they are; signed integers of b bits
  * divided by 2^(b-1) (full scale -1.0 .. +1.0); unsigned integers centred on their mid
  * code, (x - (2^b - 1) / 2) / 2^(b-1) (cu8: (x - 127.5) / 128, as RTL-SDR tools do);
- * then multiplied by \p scale. Big-endian samples are byte-swapped. The 8-bit formats go
- * through a 256-entry lookup table, the others through VOLK kernels where VOLK has them.
+ * then multiplied by \p scale. Big-endian samples are byte-swapped. Unsigned 8-bit
+ * samples go through a 256-entry lookup table, the others through VOLK kernels where VOLK
+ * has them.
  * With several channels (interleaved sample by sample) one channel is picked.
  */
 class STREAMPROC_API sample_format
@@ -80,7 +81,7 @@ private:
     size_t d_comp_bytes = 4; // one real component
     size_t d_file_bytes = 4; // one sample, all channels
     float d_scale = 1.0f;
-    std::vector<float> d_lut;             // 8-bit formats
+    std::vector<float> d_lut;             // 8-bit formats (u8 converts through it)
     volk::vector<unsigned char> d_gather; // one channel's bytes, byte-swapped
 };
 

@@ -184,7 +184,79 @@ def _pipeline_chain(which, path, case):
     return build_flowgraph(open_recording(path, "f32"), options)[0]
 
 
-CHAINS = {"source": _source_chain, "filter": _filter_chain, "spectral": _spectral_chain,
+def _formats_chain(which, path, case):
+    """Reading one sample format as complex: mmap_file_source's own conversion against
+    the stock chains a user would build (file_source + interleaved_short_to_complex /
+    interleaved_char_to_complex / uchar_to_float ... float_to_complex); or `streamproc
+    detect` (no filter) on the format, ours only, compared with its cf32 row."""
+    from gnuradio import blocks, gr
+
+    kind = case["kind"]
+    tb = gr.top_block()
+    if case["stage"] == "detect":
+        from .detect import DetectOptions, build_flowgraph
+        from .formats import open_recording
+        return build_flowgraph(open_recording(path, kind), DetectOptions(rate=1e6))[0]
+    if which == "ours":
+        from gnuradio import streamproc
+        tb.connect(streamproc.mmap_file_source(0, path, format=kind), blocks.null_sink(8))
+        return tb
+    if kind == "cf32_le":
+        tb.connect(blocks.file_source(8, path, False), blocks.null_sink(8))
+    elif kind == "ci16_le":
+        tb.connect(blocks.file_source(4, path, False), blocks.interleaved_short_to_complex(True, False, 32768.0),
+                   blocks.null_sink(8))
+    elif kind == "ci8":
+        tb.connect(blocks.file_source(2, path, False), blocks.interleaved_char_to_complex(True, 128.0),
+                   blocks.null_sink(8))
+    else:  # cu8, as RTL-SDR users convert it
+        deint, f2c = blocks.deinterleave(4), blocks.float_to_complex()
+        tb.connect(blocks.file_source(1, path, False), blocks.uchar_to_float(), blocks.add_const_ff(-127.5),
+                   blocks.multiply_const_ff(1.0 / 128), deint)
+        tb.connect((deint, 0), (f2c, 0))
+        tb.connect((deint, 1), (f2c, 1))
+        tb.connect(f2c, blocks.null_sink(8))
+    return tb
+
+
+FORMATS = (("cf32_le", 8), ("ci16_le", 4), ("ci8", 2), ("cu8", 2))
+
+
+def make_format_files(workdir, nsamples, made):
+    """The same complex samples (noise, 4 % of full scale) as cf32, ci16, ci8 and cu8
+    files, written in blocks; returns {format: path}."""
+    paths = {}
+    for kind, _ in FORMATS:
+        path = os.path.join(workdir, "streamproc-bench-formats-%d.%s" % (nsamples, kind))
+        paths[kind] = path
+        if not os.path.exists(path):
+            made.append(path)
+    print("# preparing %d complex samples as %s" % (nsamples, ", ".join(k for k, _ in FORMATS)), file=sys.stderr)
+    subprocess.run([sys.executable, "-c", """
+import numpy as np, os
+from gnuradio.streamproc.bench import warm
+paths = %r
+n = %d
+if not all(os.path.exists(p) for p in paths.values()):
+    rng = np.random.default_rng(3)
+    files = {k: open(p + ".part", "wb") for k, p in paths.items()}
+    for c0 in range(0, n, 1 << 22):
+        m = min(n, c0 + (1 << 22)) - c0
+        q = np.round(rng.standard_normal(2 * m) * 5).clip(-127, 127)  # integers: exact in every format
+        files["ci8"].write(q.astype(np.int8).tobytes())
+        files["cu8"].write((q + 128).astype(np.uint8).tobytes())
+        files["ci16_le"].write((q * 256).astype("<i2").tobytes())
+        files["cf32_le"].write((q / 128).astype("<f4").tobytes())
+    for k, f in files.items():
+        f.close()
+        os.replace(paths[k] + ".part", paths[k])
+for p in paths.values():
+    warm(p)
+""" % (paths, nsamples)], check=True)
+    return paths
+
+
+CHAINS = {"source": _source_chain, "filter": _filter_chain, "spectral": _spectral_chain, "formats": _formats_chain,
           "detector": _detector_chain, "pipeline": _pipeline_chain}
 
 
@@ -256,7 +328,7 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter", "spectral", "detector", "pipeline")
+BENCHES = ("source", "filter", "spectral", "detector", "pipeline", "formats")
 
 
 def spectral_cases():
@@ -353,6 +425,16 @@ def bench(args):
                               "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
             for case in cases:
                 rows.append(bench_pair(case, path, args.runs))
+        if "formats" in only:
+            paths = make_format_files(workdir, parse_size(args.filter_size) // 8, made)
+            for stage in ("source", "detect"):
+                for kind, itemsize in FORMATS:
+                    ours = "mmap_file_source" if stage == "source" else "streamproc detect"
+                    case = {"bench": "formats", "stage": stage, "kind": kind, "itemsize": itemsize,
+                            "name": "%s %s" % (stage, kind), "ours": ours,
+                            "stock": ("file_source+convert" if stage == "source" else "-"),
+                            "ours_only": stage == "detect"}
+                    rows.append(bench_pair(case, paths[kind], args.runs))
     finally:
         if not args.keep:
             for p in made:
@@ -420,7 +502,8 @@ def report(rows, as_json):
                  "spectral": lambda: "N=%d hop=%d" % (c["fft_size"], c["hop"]) +
                  (" avg %d" % c["navg"] if c["navg"] > 1 else ""),
                  "detector": lambda: "window 64",
-                 "pipeline": lambda: "129 taps"}[c["bench"]]()
+                 "pipeline": lambda: "129 taps",
+                 "formats": lambda: c["kind"]}[c["bench"]]()
         if s is None:
             print("%-17s %-19s %-13s %5s %10.0f %10s %9.1f %6s %7.1fMB %9s %7.1fMB" % (
                 r["ours"], r["stock"], label, r["size"], o["mb_per_s"], "-", o["msamples_per_s"], "-",
@@ -447,6 +530,16 @@ def report(rows, as_json):
             print("source ceiling (mmap_file_source -> null_sink, %s): %.0f MB/s = %.0f MS/s of float, "
                   "%.0f MS/s of complex" % (r["size"], r["ours_stats"]["mb_per_s"],
                                             r["ours_stats"]["mb_per_s"] / 4, r["ours_stats"]["mb_per_s"] / 8))
+    fmt = {(r["case"]["stage"], r["case"]["kind"]): r for r in rows if r["bench"] == "formats"}
+    base = fmt.get(("detect", "cf32_le"))
+    for (stage, kind), r in sorted(fmt.items()):
+        o = r["ours_stats"]["msamples_per_s"]
+        if stage == "detect" and base:
+            print("formats: detect %s %.1f MS/s = %.0f %% of cf32's %.1f MS/s" % (
+                kind, o, 100 * o / base["ours_stats"]["msamples_per_s"], base["ours_stats"]["msamples_per_s"]))
+        elif stage == "source":
+            print("formats: source %s %.1f MS/s, stock chain %.1f MS/s: %.2fx" % (
+                kind, o, r["stock_stats"]["msamples_per_s"], r["ratio"]))
     for bench_name in ("source", "pipeline"):
         same = [r for r in rows if r["bench"] == bench_name and r["case"]["name"] != "source ceiling"]
         if len(same) > 1:
