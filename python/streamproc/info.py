@@ -38,8 +38,8 @@ def info_command(args):
         return 0
     rate = "%g Hz" % rep["sample_rate"] if rep["sample_rate"] else "not stated (give --rate to detect)"
     kind = "complex" if rep["complex"] else "real"
-    print("%s: %s (%s), %s, %d channel(s)" % (rep["file"], rep["format"], rep["format_from"], kind,
-                                               rep["channels"]))
+    print("%s: %s (%s), %s, %d channel(s)" % (
+        rep["file"], rep["format"], rep["format_from"], kind, rep["channels"]))
     print("  samples: %d%s" % (rep["samples"], ", %.6g s" % rep["duration_s"] if rep["duration_s"] else ""))
     print("  sample rate: %s" % rate)
     if rep["data_bytes"] is not None:
