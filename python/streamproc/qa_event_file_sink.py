@@ -151,6 +151,22 @@ while True:
         events = [event(i) for i in range(25)]
         post_all(sink, events)
         doc = json.load(open(out))
+        # the SigMF schema's facts: required fields and their types
+        self.assertEqual(set(doc), {"global", "captures", "annotations"})
+        self.assertIsInstance(doc["global"]["core:datatype"], str)
+        self.assertIsInstance(doc["global"]["core:version"], str)
+        self.assertIsInstance(doc["global"]["core:sample_rate"], float)
+        for c in doc["captures"]:
+            self.assertIsInstance(c["core:sample_start"], int)
+        for a in doc["annotations"]:
+            self.assertIsInstance(a["core:sample_start"], int)
+            self.assertGreaterEqual(a["core:sample_start"], 0)
+            for k, t in (("core:sample_count", int), ("core:label", str), ("core:comment", str),
+                         ("core:generator", str), ("core:freq_lower_edge", float), ("core:freq_upper_edge", float)):
+                if k in a:
+                    self.assertIsInstance(a[k], t, k)
+            if "core:freq_lower_edge" in a:
+                self.assertLess(a["core:freq_lower_edge"], a["core:freq_upper_edge"])
         self.assertEqual(doc["global"]["core:author"], "qa")
         self.assertEqual(doc["captures"], meta_in["captures"])
         anns = doc["annotations"]

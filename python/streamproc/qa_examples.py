@@ -125,6 +125,63 @@ class qa_examples(gr_unittest.TestCase):
             self.run_example(name)
 
 
+    def test_006_mmap_format_selector(self):
+        """GRC's File Format selector on Mmap File Source: cu8 read as complex (+-1.0)."""
+        raw = np.random.default_rng(6).integers(0, 256, 20000, dtype=np.uint8)
+        inp, out = os.path.join(self.dir, "cap.cu8"), os.path.join(self.dir, "cap.cf32")
+        raw.tofile(inp)
+        grc = GRC_SOURCE.format(infile=inp, outfile=out)
+        path = os.path.join(self.dir, "t_mmap_cu8.grc")
+        with open(path, "w") as f:
+            f.write(grc)
+        res = subprocess.run(["grcc", "-o", self.dir, path], capture_output=True, text=True, env=self.env,
+                             timeout=300)
+        self.assertEqual(res.returncode, 0, res.stdout[-2000:] + res.stderr[-2000:])
+        self.run_example("t_mmap_cu8")
+        v = (raw.astype(np.float64) - 127.5) / 128
+        np.testing.assert_array_equal(np.fromfile(out, dtype=np.complex64),
+                                      (v[0::2] + 1j * v[1::2]).astype(np.complex64))
+
+
+GRC_SOURCE = """options:
+  parameters:
+    generate_options: no_gui
+    id: t_mmap_cu8
+    title: t_mmap_cu8
+    output_language: python
+    run_options: run
+  states:
+    coordinate: [8, 8]
+    state: enabled
+blocks:
+- name: src
+  id: streamproc_mmap_file_source
+  parameters:
+    file: '{infile}'
+    format: cu8
+    type: complex
+    vlen: '1'
+  states:
+    coordinate: [8, 100]
+    state: enabled
+- name: sink
+  id: blocks_file_sink
+  parameters:
+    file: '{outfile}'
+    type: complex
+    vlen: '1'
+    append: 'False'
+    unbuffered: 'False'
+  states:
+    coordinate: [300, 100]
+    state: enabled
+connections:
+- [src, '0', sink, '0']
+metadata:
+  file_format: 1
+"""
+
+
 GRC_TEMPLATE = """options:
   parameters:
     generate_options: no_gui

@@ -134,9 +134,13 @@ class qa_real_captures(gr_unittest.TestCase):
         (a,) = doc["annotations"]
         self.assertAlmostEqual(a["core:sample_start"] / 250e3, 0.2846, delta=0.002)
         self.assertEqual((a["core:freq_lower_edge"], a["core:freq_upper_edge"]), (433.92e6 - 125e3, 433.92e6 + 125e3))
-        # the annotated recording opens with our reader, samples from the original data
+        # the annotated recording opens with our reader, samples from the original data,
+        # and plot draws its annotations
         src = streamproc.mmap_file_source(0, out)
         self.assertEqual((src.format(), src.size()), ("cu8", 131072))
+        res = streamproc_cli("plot", out, "--out", os.path.join(self.dir, "p.png"), "--fft-size", 256)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("1 SigMF annotations", res.stdout)
         # --rate against the metadata: the given one wins, with a warning
         res = streamproc_cli("detect", base + ".sigmf-meta", "--rate", "1M", "--json")
         self.assertEqual(json.loads(res.stdout)["rate"], 1e6)
