@@ -124,7 +124,6 @@ class qa_examples(gr_unittest.TestCase):
             self.assertEqual(res.returncode, 0, name + ": " + res.stdout[-2000:] + res.stderr[-2000:])
             self.run_example(name)
 
-
     def test_006_mmap_format_selector(self):
         """GRC's File Format selector on Mmap File Source: cu8 read as complex (+-1.0)."""
         raw = np.random.default_rng(6).integers(0, 256, 20000, dtype=np.uint8)
