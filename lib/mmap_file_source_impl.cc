@@ -65,13 +65,13 @@ mmap_file_source_impl::format_choice choose_format(size_t itemsize,
     std::string datatype = format;
     unsigned channels = 1;
     if (sigmf_recording::is_sigmf_path(filename)) {
-        const sigmf_recording rec(filename);
-        if (!format.empty() &&
-            sample_format(format).name() != sample_format(rec.datatype()).name())
+        if (!format.empty() && !sample_format::valid(format))
             throw std::invalid_argument("mmap_file_source: format \"" + format +
-                                        "\" contradicts the SigMF core:datatype \"" +
-                                        rec.datatype() + "\" of " + rec.meta_path());
+                                        "\" is not a SigMF datatype");
+        // a given format overrides core:datatype (with a warning when they differ)
+        const sigmf_recording rec(filename, format);
         datatype = rec.datatype();
+        c.override_datatype = !format.empty();
         channels = rec.num_channels();
     }
     if (datatype.empty()) {
@@ -155,6 +155,7 @@ mmap_file_source_impl::mmap_file_source_impl(const format_choice& choice,
       d_itemsize(choice.out_itemsize),
       d_file_itemsize(choice.file_itemsize),
       d_format(choice.format),
+      d_override_datatype(choice.override_datatype),
       d_scale(scale),
       d_channel(channel),
       d_window_bytes(window_bytes),
@@ -192,7 +193,8 @@ mmap_file_source_impl::prepare(const std::string& filename,
     source_state s;
     std::string data_path = filename;
     if (sigmf_recording::is_sigmf_path(filename)) {
-        auto rec = std::make_shared<const sigmf_recording>(filename);
+        auto rec = std::make_shared<const sigmf_recording>(
+            filename, d_override_datatype ? d_format->name() : std::string());
         if (!d_format || sample_format(rec->datatype()).name() != d_format->name() ||
             rec->num_channels() != d_format->channels())
             throw std::invalid_argument(

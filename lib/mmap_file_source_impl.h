@@ -37,12 +37,14 @@ public:
         size_t out_itemsize = 0;
         size_t file_itemsize = 0;
         std::shared_ptr<sample_format> format; // null: raw items (memcpy)
+        bool override_datatype = false;        // format given for a SigMF file
     };
 
 private:
     const size_t d_itemsize;      // output item
     const size_t d_file_itemsize; // one sample/item in the file
     std::shared_ptr<sample_format> d_format;
+    const bool d_override_datatype; // the format given replaces SigMF core:datatype
     const double d_scale;
     const unsigned d_channel;
     volk::vector<unsigned char> d_scratch; // file bytes of one conversion chunk

@@ -168,7 +168,9 @@ bool sigmf_recording::parse_datetime(const std::string& text,
     return true;
 }
 
-sigmf_recording::sigmf_recording(const std::string& path)
+sigmf_recording::sigmf_recording(const std::string& path,
+                                 const std::string& datatype_override)
+    : d_override(datatype_override)
 {
     std::string text;
     if (ends_with(path, ".sigmf")) {
@@ -194,17 +196,17 @@ sigmf_recording::sigmf_recording(const std::string& path)
         d_data_path = path;
         d_data_offset = data->offset;
         d_data_bytes = data->size;
-        parse(text, 0);
+        parse(text);
         return;
     }
     const std::string stem = path.substr(0, path.rfind(".sigmf-"));
     d_meta_path = stem + ".sigmf-meta";
     text = read_text(d_meta_path);
     d_data_path = stem + ".sigmf-data";
-    parse(text, 0);
+    parse(text);
 }
 
-void sigmf_recording::parse(const std::string& text, size_t)
+void sigmf_recording::parse(const std::string& text)
 {
     const std::string& file = d_meta_path;
     json doc;
@@ -221,12 +223,20 @@ void sigmf_recording::parse(const std::string& text, size_t)
     if (!global["core:datatype"].is_string())
         fail(file,
              "core:datatype must be a string, got " + global["core:datatype"].dump());
-    d_datatype = global["core:datatype"].get<std::string>();
-    if (!sample_format::valid(d_datatype))
+    d_metadata_datatype = global["core:datatype"].get<std::string>();
+    d_datatype = d_metadata_datatype;
+    if (!d_override.empty() &&
+        (!sample_format::valid(d_metadata_datatype) ||
+         sample_format(d_override).name() != sample_format(d_metadata_datatype).name())) {
+        d_warnings.push_back(file + ": read as " + d_override +
+                             ", not as its core:datatype " + d_metadata_datatype);
+        d_datatype = d_override;
+    } else if (!sample_format::valid(d_datatype)) {
         fail(file,
              "core:datatype \"" + d_datatype +
                  "\" is not a SigMF datatype "
                  "((c|r)(f64|f32|i32|i16|i8|u32|u16|u8)(_le|_be))");
+    }
     const auto rate = global.find("core:sample_rate");
     if (rate == global.end())
         d_warnings.push_back(file +

@@ -55,7 +55,13 @@ struct STREAMPROC_API sigmf_annotation {
 class STREAMPROC_API sigmf_recording
 {
 public:
-    explicit sigmf_recording(const std::string& path);
+    /*!
+     * \param path the .sigmf-meta, .sigmf-data or .sigmf archive
+     * \param datatype_override a datatype that replaces core:datatype (the metadata is
+     *        wrong), with a warning; "" uses the metadata's
+     */
+    explicit sigmf_recording(const std::string& path,
+                             const std::string& datatype_override = "");
 
     //! True for a path that names a SigMF recording (.sigmf-meta, .sigmf-data, .sigmf).
     static bool is_sigmf_path(const std::string& path);
@@ -67,7 +73,10 @@ public:
     uint64_t data_offset() const { return d_data_offset; }
     //! Bytes of the dataset (the member size in an archive, else the file size).
     uint64_t data_bytes() const { return d_data_bytes; }
+    //! The datatype the samples are read as (the override, else core:datatype).
     const std::string& datatype() const { return d_datatype; }
+    //! core:datatype as the metadata states it.
+    const std::string& metadata_datatype() const { return d_metadata_datatype; }
     //! Bytes of one sample in the data file (all channels).
     size_t sample_bytes() const { return d_sample_bytes; }
     double sample_rate() const { return d_sample_rate; } //!< 0 when not given
@@ -92,9 +101,11 @@ public:
     static bool parse_datetime(const std::string& text, uint64_t& secs, double& frac);
 
 private:
-    void parse(const std::string& text, size_t sample_bytes_hint);
+    void parse(const std::string& text);
+    const std::string d_override;
 
     std::string d_meta_path, d_data_path, d_datatype, d_global_json, d_meta_json;
+    std::string d_metadata_datatype;
     uint64_t d_data_offset = 0, d_data_bytes = 0, d_core_offset = 0, d_trailing = 0,
              d_samples = 0;
     double d_sample_rate = 0.0;

@@ -98,7 +98,10 @@ def open_recording(path, kind=None):
     if path.endswith(SIGMF_ENDINGS):
         src = make_source(path, given)
         rate = src.sample_rate() or None
-        return Recording(path, src.format(), "SigMF core:datatype", rate, src.metadata())
+        doc = json.loads(src.metadata())
+        stated = canonical(doc["global"]["core:datatype"])
+        how = "SigMF core:datatype" if stated == src.format() else "--type, over SigMF core:datatype %s" % stated
+        return Recording(path, src.format(), how, rate, src.metadata())
     _check_file(path)
     if given is not None:
         return Recording(path, given, "--type")
@@ -115,7 +118,7 @@ def make_source(path, kind=None, offset=0, length=0):
     float or complex; errors become UsageError."""
     from gnuradio import streamproc
 
-    try:
+    try:  # for SigMF, a given kind overrides core:datatype (the report says so)
         return streamproc.mmap_file_source(0, path, offset=offset, length=length, format=kind or "")
     except (RuntimeError, ValueError) as e:
         raise UsageError(str(e).strip().splitlines()[-1])
@@ -124,5 +127,6 @@ def make_source(path, kind=None, offset=0, length=0):
 def source_chain(tb, rec, offset=0, length=0):
     """The source of a recording, converting its samples itself (every SigMF format);
     returns (source, block whose output 0 carries the float/complex samples)."""
-    src = make_source(rec.path, None if rec.is_sigmf else rec.kind, offset, length)
+    src = make_source(rec.path, rec.kind if not rec.is_sigmf or rec.how.startswith("--type") else None,
+                      offset, length)
     return src, src

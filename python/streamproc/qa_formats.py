@@ -270,8 +270,12 @@ class qa_formats(gr_unittest.TestCase):
         got, tags = run(src, with_tags=True)
         self.assertEqual(len(got), 100)
         self.assertEqual([v for o, k, v in tags if k == "rx_time"], [(1700000000, 0.0)])
-        with self.assertRaisesRegex(ValueError, "format \"cu8\" contradicts the SigMF core:datatype"):
-            streamproc.mmap_file_source(0, path, format="cu8")
+        # a given format overrides core:datatype (the metadata is wrong), with a warning
+        src = streamproc.mmap_file_source(0, path, format="ci16_be")
+        self.assertEqual(src.format(), "ci16_be")
+        np.testing.assert_array_equal(run(src), reference(data, "ci16_be"))
+        with self.assertRaisesRegex(ValueError, "format \"cs16\" is not a SigMF datatype"):
+            streamproc.mmap_file_source(0, path, format="cs16")
 
 
 if __name__ == "__main__":

@@ -141,6 +141,12 @@ class qa_real_captures(gr_unittest.TestCase):
         res = streamproc_cli("plot", out, "--out", os.path.join(self.dir, "p.png"), "--fft-size", 256)
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("1 SigMF annotations", res.stdout)
+        # --type against the metadata: the given one wins, with a warning
+        res = streamproc_cli("detect", base + ".sigmf-meta", "--type", "ci8", "--json")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        rep = json.loads(res.stdout)
+        self.assertEqual((rep["type"], rep["type_from"]), ("ci8", "--type, over SigMF core:datatype cu8"))
+        self.assertIn("read as ci8, not as its core:datatype cu8", res.stderr)
         # --rate against the metadata: the given one wins, with a warning
         res = streamproc_cli("detect", base + ".sigmf-meta", "--rate", "1M", "--json")
         self.assertEqual(json.loads(res.stdout)["rate"], 1e6)

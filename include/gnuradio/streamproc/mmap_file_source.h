@@ -80,8 +80,8 @@ public:
      * \param drop_cache release the file's pages from the page cache behind the read
      *        position (POSIX_FADV_DONTNEED), so a huge file does not flush the cache.
      * \param format "" for raw items of itemsize bytes, else a SigMF datatype (see
-     *        above); for a SigMF file "" takes it from the metadata (a given one must
-     *        match).
+     *        above); for a SigMF file "" takes it from the metadata, a given one
+     *        overrides core:datatype (with a warning when they differ).
      * \param scale factor applied after the conversion of a format (not 0).
      * \param channel the channel to read from a multi-channel SigMF recording.
      */

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(mmap_file_source.h) */
-/* BINDTOOL_HEADER_FILE_HASH(5da0a9d18acd78fea7359e93cc443229)                     */
+/* BINDTOOL_HEADER_FILE_HASH(da62bda9e5a3324eb189568591ef526d)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
