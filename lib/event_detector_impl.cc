@@ -14,6 +14,7 @@
 #include <gnuradio/io_signature.h>
 #include <volk/volk.h>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -49,6 +50,35 @@ uint64_t checked_count(int64_t v, const char* name)
         throw std::invalid_argument(std::string("event_detector: ") + name +
                                     " must be >= 0 samples, got " + std::to_string(v));
     return uint64_t(v);
+}
+
+// A real number from a PMT (integers of any kind, doubles; not complex), finite.
+bool real_number(const pmt::pmt_t& v, double& out)
+{
+    if (pmt::is_uint64(v))
+        out = double(pmt::to_uint64(v));
+    else if (pmt::is_integer(v))
+        out = double(pmt::to_long(v));
+    else if (pmt::is_real(v))
+        out = pmt::to_double(v);
+    else
+        return false;
+    return std::isfinite(out);
+}
+
+// UHD's rx_time: a tuple (whole seconds >= 0, fraction in [0, 1)).
+bool rx_time_seconds(const pmt::pmt_t& v, double& out)
+{
+    if (!pmt::is_tuple(v) || pmt::length(v) != 2)
+        return false;
+    double whole = 0.0, frac = 0.0;
+    if (!real_number(pmt::tuple_ref(v, 0), whole) ||
+        !real_number(pmt::tuple_ref(v, 1), frac))
+        return false;
+    if (whole < 0.0 || whole != std::floor(whole) || frac < 0.0 || frac >= 1.0)
+        return false;
+    out = whole + frac;
+    return true;
 }
 
 void to_power(const float* in, float* p, size_t n)
@@ -232,6 +262,18 @@ bool event_detector_impl<T>::stop()
 }
 
 template <class T>
+void event_detector_impl<T>::bad_tag(const gr::tag_t& t)
+{
+    // one warning per key and then one per 1000 (rate-limited), the tag ignored
+    if (d_bad_tags++ % 1000 == 0)
+        this->d_logger->warn("ignoring a malformed {} tag at sample {}: {} ({} so far)",
+                             pmt::symbol_to_string(t.key),
+                             t.offset,
+                             pmt::write_string(t.value).substr(0, 80),
+                             d_bad_tags);
+}
+
+template <class T>
 void event_detector_impl<T>::detect(const T* in,
                                     uint64_t first,
                                     size_t n,
@@ -251,15 +293,23 @@ void event_detector_impl<T>::detect(const T* in,
                 end = size_t(t.offset - first);
                 break;
             }
-            if (pmt::eqv(t.key, k_rx_time) && pmt::is_tuple(t.value) &&
-                pmt::length(t.value) == 2) {
-                d_have_time = true;
-                d_time_offset = t.offset;
-                d_time_secs = double(pmt::to_uint64(pmt::tuple_ref(t.value, 0))) +
-                              pmt::to_double(pmt::tuple_ref(t.value, 1));
-            } else if (pmt::eqv(t.key, k_rx_freq) && pmt::is_number(t.value)) {
-                d_have_freq = true;
-                d_freq = pmt::to_double(t.value);
+            if (pmt::eqv(t.key, k_rx_time)) {
+                double secs = 0.0;
+                if (rx_time_seconds(t.value, secs)) {
+                    d_have_time = true;
+                    d_time_offset = t.offset;
+                    d_time_secs = secs;
+                } else {
+                    bad_tag(t);
+                }
+            } else if (pmt::eqv(t.key, k_rx_freq)) {
+                double f = 0.0;
+                if (real_number(t.value, f)) {
+                    d_have_freq = true;
+                    d_freq = f;
+                } else {
+                    bad_tag(t);
+                }
             }
             ++tag_i;
         }

@@ -42,6 +42,7 @@ private:
     bool d_have_freq = false;
     double d_freq = 0.0;
     bool d_warned_nonfinite = false;
+    uint64_t d_bad_tags = 0;
     std::atomic<uint64_t> d_found{ 0 }, d_dropped{ 0 }, d_short{ 0 }, d_merged{ 0 },
         d_nonfinite{ 0 };
     std::atomic<double> d_floor{ 0.0 };
@@ -51,6 +52,7 @@ private:
     bool d_finished = false;
     void detect(const T* in, uint64_t first, size_t n, bool has_output);
     void post(const detected_event& ev);
+    void bad_tag(const gr::tag_t& t);
     void tag_edges(bool has_output);
     void finish_stream(bool has_output);
     void publish();

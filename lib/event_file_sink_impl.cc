@@ -104,18 +104,37 @@ event_file_sink_impl::event_file_sink_impl(const std::string& path,
         return;
     }
     const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_APPEND);
-    d_fd = ::open(path.c_str(), flags, 0644);
+    struct stat st {
+    };
+    if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+        // Opening a FIFO for writing blocks until a reader comes: open it without
+        // blocking and give a reader 5 s (bounded), then write blocking as usual.
+        for (int tries = 0; tries < 250; ++tries) {
+            d_fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (d_fd >= 0 || errno != ENXIO)
+                break;
+            ::usleep(20000);
+        }
+        if (d_fd < 0)
+            throw std::runtime_error("event_file_sink: cannot write '" + path + "': " +
+                                     (errno == ENXIO
+                                          ? std::string("no process reads this FIFO "
+                                                        "(waited 5 s)")
+                                          : std::string(std::strerror(errno))));
+        ::fcntl(d_fd, F_SETFL, ::fcntl(d_fd, F_GETFL) & ~O_NONBLOCK);
+    } else {
+        d_fd = ::open(path.c_str(), flags, 0644);
+    }
     if (d_fd < 0)
         throw std::runtime_error("event_file_sink: cannot write '" + path +
                                  "': " + std::strerror(errno));
-    struct stat st {
-    };
     if (::fstat(d_fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
         !S_ISCHR(st.st_mode)) {
         ::close(d_fd);
         throw std::runtime_error("event_file_sink: cannot write '" + path +
                                  "': not a regular file");
     }
+    d_regular = S_ISREG(st.st_mode);
     if (d_csv && st.st_size == 0) {
         d_line = csv_header();
         write_line();
@@ -175,8 +194,10 @@ bool event_file_sink_impl::stop()
         }
         d_lines = d_sigmf->annotations();
     }
-    if (d_fd >= 0)
-        ::fsync(d_fd);
+    if (d_fd >= 0 && d_regular && ::fsync(d_fd) != 0 && d_error.empty())
+        d_error = "fsync of " + d_path + " failed: " + std::strerror(errno);
+    if (d_dropped > 0)
+        d_logger->error("{} events were dropped after: {}", d_dropped, d_error);
     return true;
 }
 
@@ -223,17 +244,36 @@ std::string event_file_sink_impl::format_csv(const pmt::pmt_t& dict)
     return s;
 }
 
+std::string event_file_sink_impl::error() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_error;
+}
+
 void event_file_sink_impl::write_line()
 {
+    if (!d_error.empty()) {
+        ++d_dropped;
+        return;
+    }
     d_line += '\n';
+    // where the line starts: a line that cannot be written whole is cut back to it
+    const off_t start = d_regular ? ::lseek(d_fd, 0, SEEK_END) : off_t(-1);
     const char* p = d_line.data();
     size_t left = d_line.size();
     while (left > 0) {
         const ssize_t w = ::write(d_fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            d_logger->error("writing {} failed: {}", d_path, std::strerror(errno));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            const std::string why = w < 0 ? std::strerror(errno) : "nothing written";
+            if (start >= 0 && ::ftruncate(d_fd, start) != 0)
+                d_logger->warn("could not cut the partial line from {}", d_path);
+            gr::thread::scoped_lock lock(d_setlock);
+            d_error = "writing " + d_path + " failed: " + why + " (" +
+                      std::to_string(d_lines) + " events written, whole lines only)";
+            d_logger->error("{}; later events are dropped", d_error);
+            ++d_dropped;
             return;
         }
         p += w;
@@ -262,7 +302,9 @@ void event_file_sink_impl::handle(const pmt::pmt_t& msg)
             }
             d_sigmf->publish_if_due(d_publish_every, d_publish_seconds);
         } catch (const std::exception& e) {
-            d_logger->error("{}", e.what());
+            if (d_error.empty())
+                d_logger->error("{}", e.what());
+            d_error = e.what();
         }
         d_lines = d_sigmf->annotations();
         return;

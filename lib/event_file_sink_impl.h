@@ -31,6 +31,9 @@ private:
     std::string d_line;
     std::atomic<uint64_t> d_lines{ 0 };
     bool d_warned = false;
+    bool d_regular = false; // a regular file: a partial line can be cut back
+    std::string d_error;    // the first failed write
+    uint64_t d_dropped = 0; // events after it
 
     void handle(const pmt::pmt_t& msg);
     void write_line();
@@ -41,6 +44,7 @@ public:
                          bool overwrite);
     ~event_file_sink_impl() override;
     uint64_t lines_written() const override { return d_lines; }
+    std::string error() const override;
     void set_sigmf_template(const std::string& meta_json) override;
     void set_publish_interval(uint64_t events, double seconds) override;
     bool start() override;

@@ -13,6 +13,7 @@
 #include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -113,6 +114,12 @@ ols_fir_impl<T, TAP_T>::make_engine(const std::vector<TAP_T>& taps, size_t max_s
 {
     if (taps.empty())
         throw std::invalid_argument("ols_fir: taps must not be empty");
+    for (size_t i = 0; i < taps.size(); ++i)
+        if (!std::isfinite(std::abs(taps[i])))
+            throw std::invalid_argument(
+                "ols_fir: tap " + std::to_string(i) +
+                " is not finite (NaN or Inf taps would make every "
+                "output non-finite)");
     size_t nfft = d_fixed_fft;
     if (nfft == 0) {
         nfft = engine_t::choose_fft_size(

@@ -21,18 +21,23 @@ namespace gr {
 namespace streamproc {
 
 namespace {
-size_t checked_positive(int value, const char* name, int minimum)
+// Limits: GNU Radio counts items per call in int; one output vector needs
+// fft_size + (navg - 1) * hop input items, which must stay well below 2^31.
+constexpr int k_max_fft = 1 << 24;
+constexpr uint64_t k_max_span = uint64_t(1) << 30;
+
+size_t checked_positive(int value, const char* name, int minimum, int maximum = 1 << 30)
 {
-    if (value < minimum)
-        throw std::invalid_argument(std::string(name) + " must be at least " +
-                                    std::to_string(minimum) + ", got " +
-                                    std::to_string(value));
+    if (value < minimum || value > maximum)
+        throw std::invalid_argument(
+            std::string(name) + " must be between " + std::to_string(minimum) + " and " +
+            std::to_string(maximum) + ", got " + std::to_string(value));
     return size_t(value);
 }
 
 size_t out_bins(int fft_size, bool real_input, bool onesided)
 {
-    const size_t n = checked_positive(fft_size, "fft_size", 2);
+    const size_t n = checked_positive(fft_size, "fft_size", 2, k_max_fft);
     return real_input && onesided ? n / 2 + 1 : n;
 }
 } // namespace
@@ -54,7 +59,7 @@ spectral_impl<T, WELCH>::spectral_impl(int fft_size,
                                        1,
                                        out_bins(fft_size, is_real, onesided) *
                                            (WELCH ? sizeof(float) : sizeof(gr_complex)))),
-      d_engine(checked_positive(fft_size, "fft_size", 2),
+      d_engine(checked_positive(fft_size, "fft_size", 2, k_max_fft),
                checked_positive(hop, "hop", 1),
                window),
       d_onesided(is_real && onesided),
@@ -63,6 +68,15 @@ spectral_impl<T, WELCH>::spectral_impl(int fft_size,
       d_frames_per_out(WELCH ? checked_positive(navg, "navg", 1) : 1),
       d_cursor(d_engine.fft_size(), d_engine.hop(), d_frames_per_out)
 {
+    const uint64_t span = uint64_t(d_engine.fft_size()) +
+                          uint64_t(d_frames_per_out - 1) * uint64_t(d_engine.hop());
+    if (span > k_max_span || uint64_t(d_engine.hop()) * d_frames_per_out > k_max_span)
+        throw std::invalid_argument(
+            "fft_size + (navg - 1) x hop and hop x navg must stay below 2^30 input "
+            "samples per output vector, got fft_size " +
+            std::to_string(d_engine.fft_size()) + ", hop " +
+            std::to_string(d_engine.hop()) + ", navg " +
+            std::to_string(d_frames_per_out));
     if (WELCH)
         d_psd = std::make_unique<psd_averager>(d_engine.fft_size(),
                                                d_vlen,
@@ -151,7 +165,8 @@ void spectral_impl<T, WELCH>::forecast(int noutput_items,
     size_t frames = size_t(noutput_items) * d_frames_per_out;
     if (d_psd)
         frames -= std::min(frames, d_psd->pending());
-    ninput_items_required[0] = int(d_cursor.input_required(frames));
+    ninput_items_required[0] =
+        int(std::min<size_t>(d_cursor.input_required(frames), size_t(INT32_MAX)));
 }
 
 template <class T, bool WELCH>

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import List, Optional
 
-from .errors import UsageError
+from .errors import RunError, UsageError
 from .formats import open_recording, source_chain, type_names
 
 
@@ -128,9 +128,10 @@ def _quiet_min_output_buffer(block, items):
         logging.set_default_level(level)
 
 
-def build_flowgraph(rec, options, events=None, events_format=None):
-    """mmap_file_source -> conversion -> detect_chain [-> event_file_sink]; returns
-    (top block, source, chain). Without an events file nothing keeps the events."""
+def build_flowgraph(rec, options, events=None, events_format=None, overwrite=False):
+    """mmap_file_source -> detect_chain [-> event_file_sink]; returns (top block,
+    source, chain, sink or None). Without an events file nothing keeps the events.
+    `events` may be a path or "/dev/fd/N"."""
     from gnuradio import gr
 
     from .detect_chain import detect_chain
@@ -149,13 +150,34 @@ def build_flowgraph(rec, options, events=None, events_format=None):
     if events:
         fmt = events_format or events_format_of(events)
         try:
-            sink = blocks.event_file_sink(events, fmt, True)
+            sink = blocks.event_file_sink(events, fmt, overwrite)
             if fmt == "sigmf":
                 sink.set_sigmf_template(json.dumps(sigmf_template(rec, options.rate, events)))
         except (RuntimeError, ValueError) as e:
             raise UsageError(str(e).strip().splitlines()[-1])
         tb.msg_connect(chain, "events", sink, "events")
-    return tb, src, chain
+    else:
+        sink = None
+    return tb, src, chain, sink
+
+
+def check_events_path(events, rec, overwrite):
+    """Refuses an events file that is the recording itself (or a link to it), and one
+    that exists unless `overwrite`: a user's file is never overwritten unasked."""
+    if not events or events.startswith("/dev/fd/"):
+        return
+    for data in {rec.path, rec.data_path}:
+        try:
+            if os.path.exists(events) and os.path.samefile(events, data):
+                raise UsageError("--events %s is the recording itself (%s): refusing to overwrite it"
+                                 % (events, data))
+        except OSError:
+            pass
+    if os.path.exists(events) and not overwrite and os.path.isfile(events):
+        raise UsageError("--events %s exists: pass --overwrite to replace it" % events)
+    parent = os.path.dirname(os.path.abspath(events))
+    if not os.path.isdir(parent):
+        raise UsageError("--events %s: directory %s does not exist" % (events, parent))
 
 
 def events_format_of(path):
@@ -184,19 +206,50 @@ def sigmf_template(rec, rate, events_path):
     return doc
 
 
-def detect_file(path, options=None, kind=None, events=None, events_format=None, progress=None):
+class _stop_on_signals:
+    """While the flowgraph runs: SIGINT and SIGTERM stop it cleanly (events flushed,
+    report made) instead of killing the interpreter under running threads. Only in the
+    main thread (signal handlers cannot be set elsewhere)."""
+
+    def __init__(self):
+        self.received = None
+
+    def __enter__(self):
+        import signal
+        self.saved = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        import signal
+        self.received = signal.Signals(signum).name
+
+    def __exit__(self, *exc):
+        import signal
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+
+
+def detect_file(path, options=None, kind=None, events=None, events_format=None, progress=None,
+                overwrite=False):
     """Finds the events in the recording at `path` and returns a report (a dict).
 
     Args:
         path: the recording (raw samples, or SigMF .sigmf-meta/.sigmf-data)
         options: DetectOptions (default: DetectOptions())
         kind: sample format (f32, cf32, ci16, ci8, cu8); None: from the file name
-        events: file to write the events to (.jsonl or .csv), or None to only count
-        events_format: "jsonl" or "csv" (default: from the events file name)
+        events: file to write the events to (.jsonl, .csv, .sigmf-meta), or None to
+            only count them
+        events_format: "jsonl", "csv" or "sigmf" (default: from the events file name)
         progress: called as progress(bytes_done, bytes_total) about 5 times a second
+        overwrite: replace an existing events file (else it is an error)
 
     Event positions are input samples of the recording (filter delay taken out).
-    Raises UsageError for bad options or an unusable file.
+    SIGINT/SIGTERM stop the run cleanly; the report then says "interrupted".
+    Raises UsageError for bad options or an unusable file, RunError when writing the
+    events failed.
     """
     options = options or DetectOptions()
     rec = open_recording(path, kind)
@@ -207,17 +260,28 @@ def detect_file(path, options=None, kind=None, events=None, events_format=None, 
         elif options.rate != rec.rate:
             warnings.append("--rate %g overrides core:sample_rate %g of %s" % (options.rate, rec.rate, path))
     options.validate()
-    tb, src, chain = build_flowgraph(rec, options, events, events_format)
+    check_events_path(events, rec, overwrite)
+    tb, src, chain, sink = build_flowgraph(rec, options, events, events_format, overwrite)
     size = src.size() * rec.itemsize  # the samples' bytes in the file
     t0 = time.perf_counter()
-    tb.start()
-    done = threading.Event()
-    threading.Thread(target=lambda: (tb.wait(), done.set()), daemon=True).start()
-    while not done.wait(0.2):
-        if progress is not None:
-            progress(min(size, src.position() * rec.itemsize), size)
+    failed = None
+    with _stop_on_signals() as signals:
+        tb.start()
+        done = threading.Event()
+        threading.Thread(target=lambda: (tb.wait(), done.set()), daemon=True).start()
+        while not done.wait(0.2):
+            if progress is not None:
+                progress(min(size, src.position() * rec.itemsize), size)
+            failed = sink.error() if sink is not None else ""
+            if signals.received or failed:
+                tb.stop()  # the blocks' stop(): the sink flushes and closes
+                done.wait(30)
+                break
     dt = time.perf_counter() - t0
-    if progress is not None:
+    failed = failed or (sink.error() if sink is not None else "")
+    if failed:
+        raise RunError("%s; the events file holds whole events only" % failed)
+    if progress is not None and not signals.received:
         progress(size, size)
     det = chain.detector
     peak = peak_rss_mb()
@@ -228,6 +292,7 @@ def detect_file(path, options=None, kind=None, events=None, events_format=None, 
         "noise_floor": det.noise_floor(), "seconds": dt, "mb_per_s": size / dt / 1e6,
         "msamples_per_s": src.size() / dt / 1e6, "peak_rss_mb": peak, "events_file": events,
         "positions": "input samples, filter delay removed", "warnings": warnings,
+        "interrupted": signals.received, "samples_read": src.position(),
         # for benchmarks: how the scheduler called the detector, file size per peak RSS
         "work_calls": det.work_calls(), "memory_efficiency": size / (peak * 1024 * 1024),
     }
@@ -238,6 +303,9 @@ def print_report(rep, as_json, out=None):
     if as_json:
         print(json.dumps(rep, indent=1), file=out)
         return
+    if rep.get("interrupted"):
+        print("INTERRUPTED by %s after %d of %d samples: the report and the events file cover what was read"
+              % (rep["interrupted"], rep["samples_read"], rep["samples"]), file=out)
     print("%s: %d samples (%s from %s, %.1f MB), %d events%s in %.2f s: %.0f MB/s, %.1f MS/s, "
           "peak RSS %.1f MB" % (
               rep["file"], rep["samples"], rep["type"], rep["type_from"], rep["bytes"] / 1e6, rep["events"],
@@ -285,16 +353,25 @@ def detect_command(args):
                 bar.update(done - bar.n)
         except ImportError:
             bar = None
-    with stdout_to_stderr():
-        rep = detect_file(args.file, options, args.type, args.events, progress=progress)
+    to_stdout = args.events == "-"
+    with stdout_to_stderr() as redirect:
+        # "-": JSON lines on the real standard output (the report goes to stderr)
+        events = "/dev/fd/%d" % redirect.saved if to_stdout else args.events
+        fmt = "jsonl" if to_stdout else None
+        rep = detect_file(args.file, options, args.type, events, fmt, progress=progress, overwrite=args.overwrite)
     if bar is not None:
         bar.close()
     for w in rep["warnings"]:
         print("streamproc: warning: %s" % w, file=sys.stderr)
+    out = sys.stderr if to_stdout else sys.stdout
+    if to_stdout:
+        rep["events_file"] = "-"
     if not args.json:
         for key in ("work_calls", "memory_efficiency"):
             rep.pop(key)
-    print_report(rep, args.json)
+    print_report(rep, args.json, out)
+    if rep["interrupted"]:
+        return 130 if rep["interrupted"] == "SIGINT" else 143
     return 0
 
 
@@ -306,6 +383,7 @@ class stdout_to_stderr:
         sys.stdout.flush()
         self.saved = os.dup(1)
         os.dup2(2, 1)
+        return self
 
     def __exit__(self, *exc):
         sys.stdout.flush()
@@ -326,6 +404,8 @@ def add_parser(sub):
     o = d.add_argument_group("output")
     o.add_argument("--events", metavar="OUT",
                    help="write the events: .jsonl, .csv, or .sigmf-meta (SigMF annotations with the "
-                   "recording's metadata, pointing at its data); default: count only")
+                   "recording's metadata, pointing at its data); - for JSON lines on standard output "
+                   "(the report then goes to stderr); default: count only")
+    o.add_argument("--overwrite", action="store_true", help="replace an existing events file")
     o.add_argument("--json", action="store_true", help="print the report as JSON (with scheduler figures)")
     d.set_defaults(func=detect_command)

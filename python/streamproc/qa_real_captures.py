@@ -89,7 +89,8 @@ class qa_real_captures(gr_unittest.TestCase):
         rtl_433 = shutil.which("rtl_433")
         for path in sorted(glob.glob(os.path.join(DATA, "rtl433_*_250k.cu8"))):
             out = os.path.join(self.dir, "ev.jsonl")
-            res = streamproc_cli("detect", path, "--rate", "250k", "--merge-gap", 5000, "--events", out)
+            res = streamproc_cli("detect", path, "--rate", "250k", "--merge-gap", 5000, "--events", out,
+                                 "--overwrite")
             self.assertEqual(res.returncode, 0, res.stderr)
             events = [json.loads(line) for line in open(out)]
             self.assertEqual(len(events), 1, path)

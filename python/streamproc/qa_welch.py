@@ -118,16 +118,21 @@ class qa_welch(gr_unittest.TestCase):
 
     def test_005_bad_arguments(self):
         w = fft.window.hann(64)
-        with self.assertRaisesRegex(ValueError, "navg must be at least 1, got 0"):
+        with self.assertRaisesRegex(ValueError, "navg must be between 1 and 1073741824, got 0"):
             streamproc.welch_cf(64, 32, w, 0)
         with self.assertRaisesRegex(ValueError, 'scaling must be "density" or "spectrum", got "psd"'):
             streamproc.welch_ff(64, 32, w, 2, "psd")
         with self.assertRaisesRegex(ValueError, "sample_rate must be positive"):
             streamproc.welch_ff(64, 32, w, 2, "density", 0.0)
-        with self.assertRaisesRegex(ValueError, "fft_size must be at least 2, got 0"):
+        with self.assertRaisesRegex(ValueError, "fft_size must be between 2 and 16777216, got 0"):
             streamproc.welch_cf(0, 32, [], 2)
-        with self.assertRaisesRegex(ValueError, "hop must be at least 1, got -1"):
+        with self.assertRaisesRegex(ValueError, "hop must be between 1 and 1073741824, got -1"):
             streamproc.welch_cf(64, -1, w, 2)
+        # near 2^31 the item counts would overflow GNU Radio's int: refused with the limit
+        with self.assertRaisesRegex(ValueError, "below 2\\^30 input samples per output vector"):
+            streamproc.welch_cf(64, 1 << 20, fft.window.hann(64), 1 << 12)
+        with self.assertRaisesRegex(ValueError, "navg must be between 1 and 1073741824, got 2147483647"):
+            streamproc.welch_ff(64, 32, fft.window.hann(64), 2 ** 31 - 1)
         with self.assertRaisesRegex(ValueError, "window has 10 values, fft_size is 64"):
             streamproc.welch_ff(64, 16, [1.0] * 10, 2)
 

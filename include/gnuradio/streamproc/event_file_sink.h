@@ -26,7 +26,11 @@ namespace streamproc {
  * peak_power, peak_index, mean_power, energy, noise_floor, snr_db, truncated, merged.
  * Every line is written with one write() and flushed, so killing the process loses no
  * event that reached the block. An existing file is appended to unless overwrite is
- * set. A message that is not a dict is ignored with a warning.
+ * set. A message that is not a dict is ignored with a warning. A write that fails
+ * (disk full, /dev/full, an I/O error) is logged once and kept in error(): a partly
+ * written line is cut back (regular files), later events are dropped, so the file holds
+ * whole lines only. A FIFO is opened without blocking: with no reader after 5 s the
+ * constructor throws.
  *
  * "sigmf": the path must end in .sigmf-meta; each event becomes a SigMF annotation
  * (core:sample_start, core:sample_count, core:label, core:comment with SNR and peak
@@ -53,6 +57,9 @@ public:
 
     //! Lines (events) written so far.
     virtual uint64_t lines_written() const = 0;
+    //! "" while every write succeeded; else what failed (the first error). After a
+    //! failed write the file holds whole lines only and further events are dropped.
+    virtual std::string error() const = 0;
     //! SigMF: the input recording's metadata (JSON with "global" and "captures").
     virtual void set_sigmf_template(const std::string& meta_json) = 0;
     //! SigMF: rewrite the file after this many new events or seconds (default 1000, 2).

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_file_sink.h)                                         */
-/* BINDTOOL_HEADER_FILE_HASH(21c9a6afa5a9cd79b390f7edcc0418dd)                     */
+/* BINDTOOL_HEADER_FILE_HASH(40cd17504de97dd639778e385fb61354)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -46,6 +46,7 @@ void bind_event_file_sink(py::module& m)
              py::arg("events"),
              py::arg("seconds"),
              D(event_file_sink, set_publish_interval))
+        .def("error", &event_file_sink::error, D(event_file_sink, error))
         .def("lines_written",
              &event_file_sink::lines_written,
              D(event_file_sink, lines_written));

@@ -30,3 +30,6 @@ e.g. mmap_file_source.metadata(); the events file carries it with the annotation
 
 static const char* __doc_gr_streamproc_event_file_sink_set_publish_interval =
     R"doc(SigMF format: rewrite the file (atomically) after this many new events or seconds.)doc";
+
+static const char* __doc_gr_streamproc_event_file_sink_error =
+    R"doc("" while every write succeeded, else the first failed write (the file then holds whole lines only; later events are dropped).)doc";
