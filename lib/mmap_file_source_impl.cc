@@ -277,6 +277,7 @@ void mmap_file_source_impl::apply_pending()
     d_done = false;
     d_idle = false;
     d_tag_pending = true;
+    d_jumped = true;
     publish();
 }
 
@@ -458,6 +459,12 @@ std::string mmap_file_source_impl::metadata() const
     return d_cur.sigmf ? d_cur.sigmf->meta_json() : std::string();
 }
 
+void mmap_file_source_impl::set_pass_tags(bool on)
+{
+    gr::thread::scoped_lock lock(d_setlock);
+    d_pass_tags = on;
+}
+
 void mmap_file_source_impl::set_annotation_tags(bool on)
 {
     gr::thread::scoped_lock lock(d_setlock);
@@ -507,6 +514,7 @@ bool mmap_file_source_impl::seek(int64_t seek_point, int whence)
     d_pos = uint64_t(target);
     d_done = false;
     d_tag_pending = true;
+    d_jumped = true;
     d_pub_pos = d_pos;
     return true;
 }
@@ -620,20 +628,32 @@ int mmap_file_source_impl::work(int noutput_items,
     auto* out = static_cast<unsigned char*>(output_items[0]);
     const uint64_t n = uint64_t(noutput_items);
     uint64_t produced = 0;
+    // The file's size is looked up (fstat) once per call, and again only after a
+    // switch to another file or a wait in follow mode: a tiny file with repeat makes
+    // many passes per call.
+    uint64_t items = 0;
+    bool stale = true;
 
     while (produced < n) {
+        if (d_have_next)
+            stale = true;
         apply_pending();
         if (d_done)
             break;
-        const uint64_t items = file_items();
+        if (stale) {
+            items = file_items();
+            stale = false;
+        }
         const uint64_t seg_end = segment_end(items);
         const uint64_t avail_end = std::min(seg_end, items);
 
         if (d_pos < avail_end) {
             const bool first = d_tag_pending; // a new pass, seek or open
             if (d_tag_pending) {
-                add_pass_tags(nitems_written(0) + produced);
+                if (d_pass_tags || d_jumped)
+                    add_pass_tags(nitems_written(0) + produced);
                 d_tag_pending = false;
+                d_jumped = false;
             }
             uint64_t contiguous = 0;
             byte_of(d_pos, &contiguous);
@@ -660,6 +680,7 @@ int mmap_file_source_impl::work(int noutput_items,
         if (d_follow && d_cur.length == 0) {
             if (produced > 0)
                 break; // hand over what we have before waiting
+            stale = true;
             if (wait_for_growth(lock, items))
                 continue;
             if (d_done)

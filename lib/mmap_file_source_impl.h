@@ -49,6 +49,8 @@ private:
     const unsigned d_channel;
     volk::vector<unsigned char> d_scratch; // file bytes of one conversion chunk
     bool d_annotation_tags = false;
+    bool d_pass_tags = true;
+    bool d_jumped = true; // a seek/open/start since the last tag: always tagged
     const size_t d_window_bytes;
     const bool d_drop_cache;
     source_state d_cur;
@@ -129,6 +131,7 @@ public:
     double sample_rate() const override;
     std::string metadata() const override;
     void set_annotation_tags(bool on) override;
+    void set_pass_tags(bool on) override;
 
     bool start() override;
     bool stop() override;

@@ -157,6 +157,17 @@ class qa_mmap_file_source(gr_unittest.TestCase):
         begin = [t for t in tags if pmt.symbol_to_string(t.key) == "begin"]
         self.assertEqual([t.offset for t in begin], [t.offset for t in pos_tags])
         self.assertEqual([pmt.to_python(t.value) for t in begin], [0, 1, 2, 3, 4])
+        # a tiny file with repeat: many passes per work call; without pass tags only
+        # the first pass is tagged, the data are the same
+        tiny, tdata = self.make_file(4 * 3, "tiny.bin")
+        src = streamproc.mmap_file_source(4, tiny, repeat=True)
+        src.set_pass_tags(False)
+        out, tags = run_bytes(src, 4, head=100003)
+        self.assertEqual(out, (tdata * 33335)[:100003 * 4])
+        self.assertEqual([(t.offset, tag_dict(t)["pass"]) for t in tags], [(0, 0)])
+        src = streamproc.mmap_file_source(4, tiny, repeat=True)  # with them: every pass
+        out, tags = run_bytes(src, 4, head=30)
+        self.assertEqual([t.offset for t in tags], list(range(0, 30, 3)))
 
     def test_011_tiny_and_huge_work_calls_identical(self):
         itemsize = 4

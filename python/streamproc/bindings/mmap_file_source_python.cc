@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(mmap_file_source.h) */
-/* BINDTOOL_HEADER_FILE_HASH(da62bda9e5a3324eb189568591ef526d)                     */
+/* BINDTOOL_HEADER_FILE_HASH(8377e466e92e3234e9aa3441bc586504)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -93,6 +93,10 @@ void bind_mmap_file_source(py::module& m)
              &mmap_file_source::sample_rate,
              D(mmap_file_source, sample_rate))
         .def("metadata", &mmap_file_source::metadata, D(mmap_file_source, metadata))
+        .def("set_pass_tags",
+             &mmap_file_source::set_pass_tags,
+             py::arg("on"),
+             D(mmap_file_source, set_pass_tags))
         .def("set_annotation_tags",
              &mmap_file_source::set_annotation_tags,
              py::arg("on"),

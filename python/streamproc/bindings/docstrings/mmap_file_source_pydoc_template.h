@@ -96,3 +96,6 @@ static const char* __doc_gr_streamproc_mmap_file_source_metadata =
 static const char* __doc_gr_streamproc_mmap_file_source_set_annotation_tags =
     R"doc(Emit SigMF annotations as "annotation" stream tags (dict: sample_start,
 sample_count, label, comment) at their first sample; off by default.)doc";
+
+static const char* __doc_gr_streamproc_mmap_file_source_set_pass_tags =
+    R"doc(file_pos tags at every pass (default True); switch off for a tiny file with repeat, where a tag every few items costs far more than the copy. The first pass and every seek/open are tagged anyway.)doc";
