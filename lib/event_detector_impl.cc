@@ -13,6 +13,7 @@
 #include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <volk/volk.h>
+#include <boost/thread/thread.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -166,6 +167,43 @@ void event_detector_impl<T>::set_index_map(int decimation, int delay)
 }
 
 template <class T>
+void event_detector_impl<T>::set_max_pending(int max_pending, bool drop)
+{
+    if (max_pending < 1)
+        throw std::invalid_argument(
+            "event_detector: max_pending must be at least 1, got " +
+            std::to_string(max_pending));
+    gr::thread::scoped_lock lock(this->d_setlock);
+    d_max_pending = size_t(max_pending);
+    d_drop = drop;
+}
+
+template <class T>
+bool event_detector_impl<T>::start()
+{
+    d_receivers = scheduler_peek::message_receivers(*this, d_port);
+    return gr::block::start();
+}
+
+template <class T>
+bool event_detector_impl<T>::wait_for_room()
+{
+    // true: post the event; false: drop it (counted)
+    if (d_receivers.empty() ||
+        scheduler_peek::messages_waiting(d_receivers) < d_max_pending)
+        return true;
+    if (d_drop) {
+        ++d_lost;
+        return false;
+    }
+    // back-pressure: the stream waits for the receivers (an interruption point, so
+    // top_block.stop() ends the wait)
+    while (scheduler_peek::messages_waiting(d_receivers) >= d_max_pending)
+        boost::this_thread::sleep(boost::posix_time::milliseconds(1));
+    return true;
+}
+
+template <class T>
 void event_detector_impl<T>::publish()
 {
     d_found = d_engine.events_found();
@@ -191,27 +229,34 @@ void event_detector_impl<T>::post(const detected_event& ev)
     const uint64_t start = map(ev.start), end = std::max(map(ev.end), start + 1);
     // the time of the mapped start: input samples run D times as fast
     time += (double(start) - double(ev.start * D)) / (rate * double(D));
+    // Keys are distinct: prepend (pmt::dict_add searches the dict at every add, which
+    // made building this dict most of the cost of an event).
+    const auto add =
+        [](const pmt::pmt_t& dict, const pmt::pmt_t& key, const pmt::pmt_t& value) {
+            return pmt::dcons(pmt::cons(key, value), dict);
+        };
     pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, k_id, pmt::from_uint64(ev.id));
-    d = pmt::dict_add(d, k_start, pmt::from_uint64(start));
-    d = pmt::dict_add(d, k_end, pmt::from_uint64(end));
-    d = pmt::dict_add(d, k_duration, pmt::from_uint64(end - start));
-    d = pmt::dict_add(d, k_peak_power, pmt::from_double(ev.peak_power));
-    d = pmt::dict_add(d, k_peak_index, pmt::from_uint64(map(ev.peak_index)));
-    d = pmt::dict_add(d, k_mean_power, pmt::from_double(ev.mean_power));
-    d = pmt::dict_add(d, k_energy, pmt::from_double(ev.energy));
-    d = pmt::dict_add(d, k_noise_floor, pmt::from_double(ev.noise_floor));
-    d = pmt::dict_add(d, k_snr_db, pmt::from_double(ev.snr_db));
-    d = pmt::dict_add(d, k_truncated, pmt::from_bool(ev.truncated));
-    d = pmt::dict_add(d, k_merged, pmt::from_uint64(ev.merged));
-    d = pmt::dict_add(d, k_time, pmt::from_double(time));
+    d = add(d, k_id, pmt::from_uint64(ev.id));
+    d = add(d, k_start, pmt::from_uint64(start));
+    d = add(d, k_end, pmt::from_uint64(end));
+    d = add(d, k_duration, pmt::from_uint64(end - start));
+    d = add(d, k_peak_power, pmt::from_double(ev.peak_power));
+    d = add(d, k_peak_index, pmt::from_uint64(map(ev.peak_index)));
+    d = add(d, k_mean_power, pmt::from_double(ev.mean_power));
+    d = add(d, k_energy, pmt::from_double(ev.energy));
+    d = add(d, k_noise_floor, pmt::from_double(ev.noise_floor));
+    d = add(d, k_snr_db, pmt::from_double(ev.snr_db));
+    d = add(d, k_truncated, pmt::from_bool(ev.truncated));
+    d = add(d, k_merged, pmt::from_uint64(ev.merged));
+    d = add(d, k_time, pmt::from_double(time));
     if (d_have_freq)
-        d = pmt::dict_add(d, k_freq, pmt::from_double(d_freq));
+        d = add(d, k_freq, pmt::from_double(d_freq));
     if (D != 1 || d_map_delay != 0) {
-        d = pmt::dict_add(d, k_stream_start, pmt::from_uint64(ev.start));
-        d = pmt::dict_add(d, k_stream_end, pmt::from_uint64(ev.end));
+        d = add(d, k_stream_start, pmt::from_uint64(ev.start));
+        d = add(d, k_stream_end, pmt::from_uint64(ev.end));
     }
-    this->message_port_pub(d_port, d);
+    if (wait_for_room())
+        this->message_port_pub(d_port, d);
 }
 
 template <class T>
@@ -248,6 +293,10 @@ bool event_detector_impl<T>::stop()
     // Normally done in the last work() call already: messages posted here may arrive
     // after the receivers were told that this block is done.
     finish_stream(false);
+    if (d_lost > 0)
+        this->d_logger->warn("{} events dropped: their receivers' queues were full "
+                             "(set_max_pending, drop mode)",
+                             d_lost.load());
     this->d_logger->info(
         "{} samples, {} events ({} dropped by the rate cap, {} too short, "
         "{} merges), {} non-finite samples replaced, noise floor {:g}",

@@ -50,6 +50,12 @@ private:
     const pmt::pmt_t d_port = pmt::mp("events");
 
     bool d_finished = false;
+    // bounded events in flight (set_max_pending)
+    size_t d_max_pending = 4096;
+    bool d_drop = false;
+    std::atomic<uint64_t> d_lost{ 0 };
+    std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>> d_receivers;
+    bool wait_for_room();
     void detect(const T* in, uint64_t first, size_t n, bool has_output);
     void post(const detected_event& ev);
     void bad_tag(const gr::tag_t& t);
@@ -70,6 +76,9 @@ public:
     uint64_t work_calls() const override { return d_calls; }
     uint64_t edge_latency() const override { return d_latency; }
     void set_index_map(int decimation, int delay) override;
+    void set_max_pending(int max_pending, bool drop) override;
+    uint64_t events_lost() const override { return d_lost; }
+    bool start() override;
 
     bool stop() override;
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;

@@ -15,32 +15,54 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace gr {
 namespace streamproc {
 
 namespace {
-const char* const k_csv_fields[] = { "id",         "start",  "end",         "duration",
-                                     "time",       "freq",   "peak_power",  "peak_index",
-                                     "mean_power", "energy", "noise_floor", "snr_db",
-                                     "truncated",  "merged" };
+const char* const k_csv_fields_text[] = { "id",         "start",       "end",
+                                          "duration",   "time",        "freq",
+                                          "peak_power", "peak_index",  "mean_power",
+                                          "energy",     "noise_floor", "snr_db",
+                                          "truncated",  "merged" };
+// the same, interned once
+const std::vector<pmt::pmt_t> k_csv_keys = [] {
+    std::vector<pmt::pmt_t> keys;
+    for (const char* f : k_csv_fields_text)
+        keys.push_back(pmt::mp(f));
+    return keys;
+}();
 
-std::string number(double v)
+// Appends a double's shortest round-trip text (std::to_chars), null for NaN/Inf
+// (JSON has none).
+void append_number(std::string& out, double v)
 {
-    if (!std::isfinite(v))
-        return "null"; // JSON has no NaN/Inf
+    if (!std::isfinite(v)) {
+        out += "null";
+        return;
+    }
     char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.17g", v);
-    return buf;
+    const auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, r.ptr);
 }
 
-std::string json_string(const std::string& s)
+template <class I>
+void append_int(std::string& out, I v)
 {
-    std::string out = "\"";
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, r.ptr);
+}
+
+void append_json_string(std::string& out, const std::string& s)
+{
+    out += '"';
     for (char c : s) {
         if (c == '"' || c == '\\') {
             out += '\\';
@@ -53,22 +75,29 @@ std::string json_string(const std::string& s)
             out += c;
         }
     }
-    return out + "\"";
+    out += '"';
 }
 
-std::string value_text(const pmt::pmt_t& v, bool json)
+void append_value(std::string& out, const pmt::pmt_t& v, bool json)
 {
     if (pmt::is_bool(v))
-        return pmt::to_bool(v) ? "true" : "false";
-    if (pmt::is_uint64(v))
-        return std::to_string(pmt::to_uint64(v));
-    if (pmt::is_integer(v))
-        return std::to_string(pmt::to_long(v));
-    if (pmt::is_real(v))
-        return number(pmt::to_double(v));
-    if (pmt::is_symbol(v))
-        return json ? json_string(pmt::symbol_to_string(v)) : pmt::symbol_to_string(v);
-    return json ? json_string(pmt::write_string(v)) : pmt::write_string(v);
+        out += pmt::to_bool(v) ? "true" : "false";
+    else if (pmt::is_uint64(v))
+        append_int(out, pmt::to_uint64(v));
+    else if (pmt::is_integer(v))
+        append_int(out, pmt::to_long(v));
+    else if (pmt::is_real(v))
+        append_number(out, pmt::to_double(v));
+    else if (pmt::is_symbol(v)) {
+        if (json)
+            append_json_string(out, pmt::symbol_to_string(v));
+        else
+            out += pmt::symbol_to_string(v);
+    } else if (json) {
+        append_json_string(out, pmt::write_string(v));
+    } else {
+        out += pmt::write_string(v);
+    }
 }
 } // namespace
 
@@ -209,39 +238,54 @@ const char* event_file_sink_impl::csv_header()
 
 std::string event_file_sink_impl::format_json(const pmt::pmt_t& dict)
 {
-    std::string s = "{";
-    pmt::pmt_t items = pmt::dict_items(dict);
-    // dict_items lists the newest key first: write them in insertion order
-    std::vector<pmt::pmt_t> pairs;
-    for (; pmt::is_pair(items); items = pmt::cdr(items))
+    std::string s;
+    format_json(dict, s);
+    return s;
+}
+
+void event_file_sink_impl::format_json(const pmt::pmt_t& dict, std::string& s)
+{
+    s = "{";
+    // the dict lists the newest key first: write them in insertion order
+    thread_local std::vector<pmt::pmt_t> pairs;
+    pairs.clear();
+    for (pmt::pmt_t items = pmt::dict_items(dict); pmt::is_pair(items);
+         items = pmt::cdr(items))
         pairs.push_back(pmt::car(items));
     bool first = true;
     for (auto it = pairs.rbegin(); it != pairs.rend(); ++it) {
-        const pmt::pmt_t key = pmt::car(*it);
+        const pmt::pmt_t& key = pmt::car(*it);
         if (!first)
             s += ", ";
         first = false;
-        s += json_string(pmt::is_symbol(key) ? pmt::symbol_to_string(key)
-                                             : pmt::write_string(key));
+        append_json_string(
+            s, pmt::is_symbol(key) ? pmt::symbol_to_string(key) : pmt::write_string(key));
         s += ": ";
-        s += value_text(pmt::cdr(*it), true);
+        append_value(s, pmt::cdr(*it), true);
     }
-    return s + "}";
+    s += '}';
+    pairs.clear();
 }
 
 std::string event_file_sink_impl::format_csv(const pmt::pmt_t& dict)
 {
     std::string s;
+    format_csv(dict, s);
+    return s;
+}
+
+void event_file_sink_impl::format_csv(const pmt::pmt_t& dict, std::string& s)
+{
+    s.clear();
     bool first = true;
-    for (const char* f : k_csv_fields) {
+    for (const pmt::pmt_t& key : k_csv_keys) {
         if (!first)
             s += ',';
         first = false;
-        const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(f), pmt::PMT_NIL);
+        const pmt::pmt_t v = pmt::dict_ref(dict, key, pmt::PMT_NIL);
         if (!pmt::is_null(v))
-            s += value_text(v, false);
+            append_value(s, v, false);
     }
-    return s;
 }
 
 std::string event_file_sink_impl::error() const
@@ -309,7 +353,10 @@ void event_file_sink_impl::handle(const pmt::pmt_t& msg)
         d_lines = d_sigmf->annotations();
         return;
     }
-    d_line = d_csv ? format_csv(msg) : format_json(msg);
+    if (d_csv)
+        format_csv(msg, d_line);
+    else
+        format_json(msg, d_line);
     write_line();
 }
 

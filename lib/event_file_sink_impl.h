@@ -53,6 +53,9 @@ public:
     //! One event dict as a JSON object or a CSV row (no newline). For tests.
     static std::string format_json(const pmt::pmt_t& dict);
     static std::string format_csv(const pmt::pmt_t& dict);
+    //! The same into \p out (its capacity is reused: no allocation per event).
+    static void format_json(const pmt::pmt_t& dict, std::string& out);
+    static void format_csv(const pmt::pmt_t& dict, std::string& out);
     static const char* csv_header();
 };
 

@@ -21,10 +21,13 @@
 
 #include <gnuradio/block.h>
 #include <gnuradio/block_detail.h>
+#include <gnuradio/block_registry.h>
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/logger.h>
 #include <algorithm>
 #include <cstddef>
+#include <utility>
+#include <vector>
 
 namespace gr {
 namespace streamproc {
@@ -64,6 +67,30 @@ inline size_t input0_capacity(const gr::block& b)
     if (!detail)
         return 0;
     return size_t(std::max(0, detail->input(0)->max_possible_items_available()));
+}
+
+//! The blocks (and their input ports) subscribed to message port \p port of \p b, as
+//! GNU Radio 3.10 records them after flattening (call from start()).
+inline std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>>
+message_receivers(gr::basic_block& b, const pmt::pmt_t& port)
+{
+    std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>> out;
+    for (pmt::pmt_t l = b.message_subscribers(port); pmt::is_pair(l); l = pmt::cdr(l)) {
+        const pmt::pmt_t target = pmt::car(l);
+        if (auto blk = ::global_block_registry.block_lookup(pmt::car(target)))
+            out.emplace_back(blk, pmt::cdr(target));
+    }
+    return out;
+}
+
+//! Messages waiting in the fullest of those receivers' queues.
+inline size_t messages_waiting(
+    const std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>>& receivers)
+{
+    size_t most = 0;
+    for (const auto& r : receivers)
+        most = std::max(most, r.first->nmsgs(r.second));
+    return most;
 }
 
 /*!

@@ -288,7 +288,8 @@ def detect_file(path, options=None, kind=None, events=None, events_format=None, 
     return {
         "file": rec.path, "type": rec.kind, "type_from": rec.how, "rate": options.rate, "bytes": size,
         "samples": src.size(), "events": det.events_found(), "events_dropped": det.events_dropped(),
-        "events_too_short": det.events_too_short(), "nonfinite_samples": det.nonfinite_samples(),
+        "events_too_short": det.events_too_short(), "events_lost": det.events_lost(),
+        "nonfinite_samples": det.nonfinite_samples(),
         "noise_floor": det.noise_floor(), "seconds": dt, "mb_per_s": size / dt / 1e6,
         "msamples_per_s": src.size() / dt / 1e6, "peak_rss_mb": peak, "events_file": events,
         "positions": "input samples, filter delay removed", "warnings": warnings,
@@ -358,7 +359,8 @@ def detect_command(args):
         # "-": JSON lines on the real standard output (the report goes to stderr)
         events = "/dev/fd/%d" % redirect.saved if to_stdout else args.events
         fmt = "jsonl" if to_stdout else None
-        rep = detect_file(args.file, options, args.type, events, fmt, progress=progress, overwrite=args.overwrite)
+        rep = detect_file(args.file, options, args.type, events, fmt, progress=progress,
+                          overwrite=args.overwrite)
     if bar is not None:
         bar.close()
     for w in rep["warnings"]:

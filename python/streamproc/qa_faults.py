@@ -215,6 +215,32 @@ class qa_faults(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "tap 0 is not finite"):
             streamproc.ols_fir_ccc(1, [complex(float("inf"), 0)])
 
+    # 7. events in flight are bounded: a slow receiver slows the stream (or drops, counted)
+    def test_007_events_in_flight_bounded(self):
+        script = os.path.join(self.dir, "flood.py")
+        with open(script, "w") as f:
+            f.write(FLOOD)
+
+        def run(n, max_pending, mode):
+            res = subprocess.run([sys.executable, script, self.dir, str(n), str(max_pending), mode],
+                                 capture_output=True, text=True, timeout=300)
+            self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+            found, received, lost, hwm = res.stdout.strip().splitlines()[-1].split()  # GR logs to stdout too
+            return int(found), int(received), int(lost), float(hwm)
+
+        small = run(20000, 1000, "wait")
+        big = run(200000, 1000, "wait")
+        for found, received, lost, _ in (small, big):
+            self.assertEqual((received, lost), (found, 0))  # back-pressure: nothing lost
+        self.assertEqual(big[0], 199999)
+        # peak RSS does not grow with the number of events (a Python handler is slower
+        # than the detector: unbounded, 200 000 events took it from 106 to 295 MB)
+        self.assertLess(big[3] - small[3], 12.0, (small, big))
+        found, received, lost, hwm = run(200000, 1000, "drop")
+        self.assertEqual(received + lost, found)
+        self.assertGreater(lost, 0)
+        self.assertLess(hwm - small[3], 12.0)
+
     # 10. the report's peak RSS is the run's own, not the parent's high-water mark
     def test_010_peak_rss_is_the_runs_own(self):
         code = ("import subprocess, sys\n"
@@ -225,6 +251,47 @@ class qa_faults(gr_unittest.TestCase):
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertLess(json.loads(res.stdout)["peak_rss_mb"], 200)
+
+
+FLOOD = """
+import sys, time
+import numpy as np, pmt
+from gnuradio import gr, streamproc
+where, n_events, max_pending, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+path = where + "/flood_%d.f32" % n_events
+block = np.full(100, 0.1, dtype=np.float32)
+block[:40] = 5.0  # one event every 100 samples
+chunk = np.tile(block, 10000).tobytes()
+with open(path, "wb") as f:
+    for _ in range(n_events // 10000):
+        f.write(chunk)
+del chunk
+
+
+class handler(gr.basic_block):  # a receiver slower than the detector
+    def __init__(self):
+        gr.basic_block.__init__(self, "slow", None, None)
+        self.message_port_register_in(pmt.intern("in"))
+        self.set_msg_handler(pmt.intern("in"), self.handle)
+        self.count = 0
+
+    def handle(self, msg):
+        self.count += 1
+
+
+tb = gr.top_block()
+det = streamproc.event_detector_f(window=8, threshold_db=3.0, relative=False, hysteresis_db=3.0)
+det.set_max_pending(max_pending, mode == "drop")
+h = handler()
+tb.connect(streamproc.mmap_file_source(4, path), det)
+tb.msg_connect(det, "events", h, "in")
+tb.run()
+deadline = time.time() + 120
+while h.count + det.events_lost() < det.events_found() and time.time() < deadline:
+    time.sleep(0.05)
+hwm = int([x for x in open("/proc/self/status") if x.startswith("VmHWM")][0].split()[1]) / 1024
+print(det.events_found(), h.count, det.events_lost(), hwm)
+"""
 
 
 if __name__ == "__main__":

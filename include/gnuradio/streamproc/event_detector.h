@@ -102,6 +102,18 @@ public:
      * Call before the flowgraph starts; (1, 0) is the identity (the default).
      */
     virtual void set_index_map(int decimation, int delay) = 0;
+
+    /*!
+     * Bounds the events in flight: GNU Radio 3.10's message queues grow without limit
+     * when a receiver is slower than the detector (a stalled FIFO reader, a slow Python
+     * handler, a slow disk). When the fullest receiver queue holds \p max_pending
+     * messages, the detector either waits until it drains (drop = false, the default:
+     * nothing is lost, the stream slows down; right for files) or drops the event and
+     * counts it in events_lost() (drop = true; right for live input). Default 4096.
+     */
+    virtual void set_max_pending(int max_pending, bool drop) = 0;
+    //! Events dropped because the receivers' queues were full (drop mode).
+    virtual uint64_t events_lost() const = 0;
 };
 
 using event_detector_f = event_detector<float>;

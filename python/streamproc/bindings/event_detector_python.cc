@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(3284863492d8728221d45da4b939615c)                     */
+/* BINDTOOL_HEADER_FILE_HASH(257bc187675492626c16cc0149a44920)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -65,6 +65,12 @@ void bind_event_detector_template(py::module& m, const char* classname)
         .def("edge_latency",
              &event_detector::edge_latency,
              D(event_detector, edge_latency))
+        .def("set_max_pending",
+             &event_detector::set_max_pending,
+             py::arg("max_pending"),
+             py::arg("drop") = false,
+             D(event_detector, set_max_pending))
+        .def("events_lost", &event_detector::events_lost, D(event_detector, events_lost))
         .def("set_index_map",
              &event_detector::set_index_map,
              py::arg("decimation"),

@@ -68,3 +68,11 @@ own indices stay in stream_start and stream_end. Call before the flowgraph start
 Args:
     decimation: the filter's decimation (>= 1)
     delay: its group delay in its input samples, e.g. (ntaps - 1) // 2)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_max_pending =
+    R"doc(Bound the events in flight: when the fullest receiver queue holds max_pending messages,
+wait until it drains (drop=False, default: nothing lost, the stream slows down) or drop the
+event and count it in events_lost() (drop=True, for live input). Default 4096.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_events_lost =
+    R"doc(Events dropped because the receivers' queues were full (drop mode).)doc";
