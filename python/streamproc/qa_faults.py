@@ -233,12 +233,14 @@ class qa_faults(gr_unittest.TestCase):
         for found, received, lost, _ in (small, big):
             self.assertEqual((received, lost), (found, 0))  # back-pressure: nothing lost
         self.assertEqual(big[0], 199999)
-        # peak RSS does not grow with the number of events (a Python handler is slower
-        # than the detector: unbounded, 200 000 events took it from 106 to 295 MB)
-        self.assertLess(big[3] - small[3], 12.0, (small, big))
         found, received, lost, hwm = run(200000, 1000, "drop")
         self.assertEqual(received + lost, found)
         self.assertGreater(lost, 0)
+        if "libasan" in os.environ.get("LD_PRELOAD", ""):
+            return  # AddressSanitizer keeps freed memory in quarantine: RSS says nothing
+        # peak RSS does not grow with the number of events (a Python handler is slower
+        # than the detector: unbounded, 200 000 events took it from 106 to 295 MB)
+        self.assertLess(big[3] - small[3], 12.0, (small, big))
         self.assertLess(hwm - small[3], 12.0)
 
     # 10. the report's peak RSS is the run's own, not the parent's high-water mark
