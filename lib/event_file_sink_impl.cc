@@ -60,19 +60,64 @@ void append_int(std::string& out, I v)
     out.append(buf, r.ptr);
 }
 
+// Length of the valid UTF-8 sequence at s[i] (1-4), or 0 if it is not one (JSON text
+// must be UTF-8: invalid bytes are written as U+FFFD).
+size_t utf8_length(const std::string& s, size_t i)
+{
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = b(i);
+    size_t n;
+    unsigned lo = 0x80, hi = 0xbf; // allowed range of the second byte
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0; // no overlong forms
+        if (c == 0xed)
+            hi = 0x9f; // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        if (c == 0xf4)
+            hi = 0x8f; // up to U+10FFFF
+    } else
+        return 0;
+    if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi)
+        return 0;
+    for (size_t k = 2; k < n; ++k)
+        if (b(i + k) < 0x80 || b(i + k) > 0xbf)
+            return 0;
+    return n;
+}
+
 void append_json_string(std::string& out, const std::string& s)
 {
     out += '"';
-    for (char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-            out += buf;
+    for (size_t i = 0; i < s.size();) {
+        const char c = s[i];
+        const size_t n = utf8_length(s, i);
+        if (n == 0) {
+            out += "\\ufffd";
+            ++i;
+        } else if (n > 1) {
+            out.append(s, i, n);
+            i += n;
         } else {
-            out += c;
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += c;
+            } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                char buf[8];
+                std::snprintf(buf, sizeof(buf), "\\u%04x", unsigned(c));
+                out += buf;
+            } else {
+                out += c;
+            }
+            ++i;
         }
     }
     out += '"';

@@ -11,6 +11,7 @@
 
 #include "ols_fir_impl.h"
 #include "scheduler_peek.h"
+#include "taps_message.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cmath>
@@ -31,28 +32,6 @@ template <class T>
 std::vector<T> convert_taps(const std::vector<gr_complex>& taps)
 {
     return taps; // only instantiated with T = gr_complex
-}
-
-// Taps from a message: f32vector, or c32vector for complex taps.
-bool taps_from_pmt(const pmt::pmt_t& msg, std::vector<float>& out)
-{
-    if (!pmt::is_f32vector(msg))
-        return false;
-    out = pmt::f32vector_elements(msg);
-    return true;
-}
-bool taps_from_pmt(const pmt::pmt_t& msg, std::vector<gr_complex>& out)
-{
-    if (pmt::is_c32vector(msg)) {
-        out = pmt::c32vector_elements(msg);
-        return true;
-    }
-    if (pmt::is_f32vector(msg)) {
-        const auto f = pmt::f32vector_elements(msg);
-        out.assign(f.begin(), f.end());
-        return true;
-    }
-    return false;
 }
 
 // Output buffer (items): large, so that the scheduler's cost per work call is spread

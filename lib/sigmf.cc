@@ -208,6 +208,16 @@ sigmf_recording::sigmf_recording(const std::string& path,
 
 void sigmf_recording::parse(const std::string& text)
 {
+    try {
+        parse_json(text);
+    } catch (const json::exception& e) {
+        // a field of an unexpected type deep inside: name it anyway
+        fail(d_meta_path, std::string("malformed metadata: ") + e.what());
+    }
+}
+
+void sigmf_recording::parse_json(const std::string& text)
+{
     const std::string& file = d_meta_path;
     json doc;
     try {
@@ -246,9 +256,13 @@ void sigmf_recording::parse(const std::string& text)
                              " is not a positive number; ignored");
     else
         d_sample_rate = rate->get<double>();
-    d_channels = get_uint<unsigned>(global, "core:num_channels", 1u, file, "global ");
-    if (d_channels < 1)
-        fail(file, "core:num_channels must be at least 1");
+    const uint64_t channels =
+        get_uint<uint64_t>(global, "core:num_channels", 1u, file, "global ");
+    if (channels < 1 || channels > 1024)
+        fail(file,
+             "core:num_channels must be between 1 and 1024, got " +
+                 std::to_string(channels));
+    d_channels = unsigned(channels);
     d_core_offset = get_uint<uint64_t>(global, "core:offset", 0, file, "global ");
     d_trailing = get_uint<uint64_t>(global, "core:trailing_bytes", 0, file, "global ");
     if (global.contains("core:dataset")) {
@@ -279,6 +293,12 @@ void sigmf_recording::parse(const std::string& text)
         sigmf_capture cap;
         cap.sample_start = get_uint<uint64_t>(c, "core:sample_start", 0, file, where);
         cap.header_bytes = get_uint<uint64_t>(c, "core:header_bytes", 0, file, where);
+        // (each sample takes at least one byte: this also keeps the sums below exact)
+        if (cap.sample_start > d_data_bytes || cap.header_bytes > d_data_bytes)
+            fail(file,
+                 where + "core:sample_start " + std::to_string(cap.sample_start) +
+                     " is past the end of the data (" + d_data_path + " holds " +
+                     std::to_string(d_data_bytes) + " bytes)");
         if (cap.sample_start < prev_start)
             fail(file,
                  where + "core:sample_start " + std::to_string(cap.sample_start) +
@@ -301,7 +321,8 @@ void sigmf_recording::parse(const std::string& text)
                          where + "core:datetime \"" + cap.datetime +
                              "\" is not an ISO 8601 UTC time");
                 cap.has_time = true;
-            } else if (t.is_number() && t.get<double>() >= 0) {
+            } else if (t.is_number() && t.get<double>() >= 0 &&
+                       t.get<double>() < 1.0e12) {
                 const double v = t.get<double>();
                 d_warnings.push_back(file + ": " + where + "core:datetime is a number (" +
                                      t.dump() + "), read as seconds since 1970");

@@ -102,6 +102,7 @@ public:
 
 private:
     void parse(const std::string& text);
+    void parse_json(const std::string& text);
     const std::string d_override;
 
     std::string d_meta_path, d_data_path, d_datatype, d_global_json, d_meta_json;

@@ -53,6 +53,27 @@ void write_all(int fd, const std::string& s, const std::string& path)
     }
 }
 
+// A sample index from the event: a whole number >= 0 below 2^63 (exact for integers).
+bool index_of(const pmt::pmt_t& d, const char* key, uint64_t& out)
+{
+    const pmt::pmt_t v = pmt::dict_ref(d, pmt::mp(key), pmt::PMT_NIL);
+    if (pmt::is_uint64(v)) {
+        out = pmt::to_uint64(v);
+    } else if (pmt::is_integer(v)) {
+        if (pmt::to_long(v) < 0)
+            return false;
+        out = uint64_t(pmt::to_long(v));
+    } else if (pmt::is_real(v)) {
+        const double x = pmt::to_double(v);
+        if (!(x >= 0.0 && x < 9.2e18))
+            return false;
+        out = uint64_t(x);
+    } else {
+        return false;
+    }
+    return out < (uint64_t(1) << 63);
+}
+
 double number_of(const pmt::pmt_t& d, const char* key, double def)
 {
     const pmt::pmt_t v = pmt::dict_ref(d, pmt::mp(key), pmt::PMT_NIL);
@@ -128,19 +149,22 @@ void sigmf_writer::set_template(const std::string& meta_json)
 
 std::string sigmf_writer::annotation_json(const pmt::pmt_t& ev) const
 {
-    const double start = number_of(ev, "start", -1.0);
-    const double end = number_of(ev, "end", start);
-    if (start < 0.0)
-        throw std::invalid_argument("event without a start sample");
+    uint64_t start = 0, end = 0;
+    if (!index_of(ev, "start", start))
+        throw std::invalid_argument("event without a valid start sample");
+    if (!index_of(ev, "end", end) || end < start)
+        end = start;
     json a;
-    a["core:sample_start"] = uint64_t(start);
-    a["core:sample_count"] = uint64_t(std::max(0.0, end - start));
+    a["core:sample_start"] = start;
+    a["core:sample_count"] = end - start;
     a["core:label"] = "event";
+    uint64_t id = 0;
+    index_of(ev, "id", id);
     char comment[160];
     std::snprintf(comment,
                   sizeof(comment),
                   "event %llu: SNR %.2f dB, peak power %.6g, mean power %.6g",
-                  (unsigned long long)number_of(ev, "id", 0.0),
+                  (unsigned long long)id,
                   number_of(ev, "snr_db", 0.0),
                   number_of(ev, "peak_power", 0.0),
                   number_of(ev, "mean_power", 0.0));
@@ -148,9 +172,10 @@ std::string sigmf_writer::annotation_json(const pmt::pmt_t& ev) const
     a["core:generator"] = "gr-streamproc event_detector";
     // the band of the capture the event starts in, when frequency and rate are known
     double freq = number_of(ev, "freq", NAN);
-    if (std::isnan(freq)) {
+    if (!std::isfinite(freq)) {
+        freq = NAN;
         for (const auto& f : d_freqs)
-            if (f.first <= uint64_t(start))
+            if (f.first <= start)
                 freq = f.second;
     }
     if (!std::isnan(freq) && d_rate > 0.0) {

@@ -12,8 +12,8 @@ PACKAGES=(
     gir1.2-gtk-3.0
     # an independent decoder for the real RTL-SDR captures in the tests
     rtl-433
-    # the checks of scripts/lint.sh
-    clang-format-14 pyflakes3 python3-pycodestyle
+    # the checks of scripts/lint.sh, the fuzzers of scripts/fuzz.sh
+    clang-format-14 pyflakes3 python3-pycodestyle clang-14 libfuzzer-14-dev
 )
 
 missing=()
