@@ -328,7 +328,50 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter", "spectral", "detector", "pipeline", "formats")
+BENCHES = ("source", "filter", "spectral", "detector", "pipeline", "formats", "soak")
+
+
+def soak(workdir, big, made, runs_out):
+    """`streamproc detect` with a 129-tap low-pass on a 200 MB and a `big` recording of
+    noise with a burst every 2 M samples (thousands of events): every event found
+    (recall and precision against the truth) and the same peak RSS (VmHWM) for both.
+    Each detect runs in its own process; returns report rows."""
+    from .demo import compare
+
+    rows = []
+    reports = {}
+    for size in (200 << 20, big):
+        samples = size // 4
+        events = max(10, samples // 2_000_000)
+        path = os.path.join(workdir, "streamproc-soak-%s.f32" % human(size))
+        if not (os.path.exists(path) and os.path.exists(path + ".truth")
+                and os.path.getsize(path) == samples * 4):
+            made += [path, path + ".truth"]
+            print("# soak: writing %s (%d samples, %d bursts)" % (path, samples, events), file=sys.stderr)
+            subprocess.run([sys.executable, "-m", "gnuradio.streamproc.cli", "gen", path, "--samples",
+                            str(samples), "--events", str(events)], check=True, capture_output=True)
+        ev = path + ".events.jsonl"
+        made.append(ev)
+        t0 = time.perf_counter()
+        res = subprocess.run([sys.executable, "-m", "gnuradio.streamproc.cli", "detect", path, "--rate", "1M",
+                              "--lowpass", "200k", "--events", ev, "--overwrite", "--json"],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            raise RunError("soak detect failed: %s" % res.stderr[-2000:])
+        rep = json.loads(res.stdout)
+        truth = [tuple(map(int, line.split())) for line in open(path + ".truth")]
+        with open(ev) as f:
+            found = [json.loads(line) for line in f]
+        recall, precision, worst, ok = compare(found, truth, 64)
+        reports[size] = rep
+        rows.append({"size": human(size), "events": len(found), "truth": len(truth), "recall": recall,
+                     "precision": precision, "worst_error": worst, "mb_per_s": rep["mb_per_s"],
+                     "peak_rss_mb": rep["peak_rss_mb"], "seconds": time.perf_counter() - t0})
+        print("# soak %s: %d events of %d, recall %.4f precision %.4f, %.0f MB/s, peak RSS %.1f MB" % (
+            human(size), len(found), len(truth), recall, precision, rep["mb_per_s"], rep["peak_rss_mb"]),
+            file=sys.stderr)
+    runs_out += rows
+    return rows
 
 
 def spectral_cases():
@@ -372,6 +415,9 @@ def prepare_file(workdir, size, made):
 def bench(args):
     sizes = [parse_size(s) for s in args.size.split(",")]
     only = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
+    only_default = not args.only
+    if only_default:
+        only = [b for b in only if b != "soak"]  # 20 GB: only when asked for
     for b in only:
         if b not in BENCHES:
             raise UsageError("unknown benchmark %r (choose from %s)" % (b, ", ".join(BENCHES)))
@@ -425,6 +471,17 @@ def bench(args):
                               "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
             for case in cases:
                 rows.append(bench_pair(case, path, args.runs))
+        if "soak" in only:
+            soak_rows = []
+            soak(workdir, parse_size(args.soak_size), made, soak_rows)
+            print("soak (streamproc detect, 129-tap low-pass, a burst every 2 M samples):")
+            for r in soak_rows:
+                print("  %5s: %d of %d events, recall %.4f, precision %.4f, worst start/end error %d, "
+                      "%.0f MB/s, peak RSS %.1f MB" % (r["size"], r["events"], r["truth"], r["recall"],
+                                                       r["precision"], r["worst_error"], r["mb_per_s"],
+                                                       r["peak_rss_mb"]))
+            if len(soak_rows) == 2:
+                print("  peak RSS difference: %.1f MB" % (soak_rows[1]["peak_rss_mb"] - soak_rows[0]["peak_rss_mb"]))
         if "formats" in only:
             paths = make_format_files(workdir, parse_size(args.filter_size) // 8, made)
             for stage in ("source", "detect"):
@@ -561,6 +618,7 @@ def add_parser(sub):
     b.add_argument("--filter-size", default="1G",
                    help="file size for the filter, spectral and detector benchmarks (default: %(default)s)")
     b.add_argument("--taps", default="33,129,1025,4097", help="tap counts for the filter benchmarks")
+    b.add_argument("--soak-size", default="20G", help="recording size of the soak benchmark (default: %(default)s)")
     b.add_argument("--decim", default="1,8", help="decimations for the filter benchmarks")
     b.add_argument("--runs", type=int, default=5, help="runs per chain and case (default: %(default)s)")
     b.add_argument("--dir", help="where to put the test files (default: /var/tmp)")
