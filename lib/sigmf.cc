@@ -26,12 +26,6 @@ using json = nlohmann::json;
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& end)
-{
-    return s.size() >= end.size() &&
-           s.compare(s.size() - end.size(), end.size(), end) == 0;
-}
-
 [[noreturn]] void fail(const std::string& file, const std::string& what)
 {
     throw std::runtime_error("SigMF " + file + ": " + what);

@@ -117,6 +117,13 @@ private:
     std::vector<std::string> d_warnings;
 };
 
+//! True when \p s ends with \p end (file name endings).
+inline bool ends_with(const std::string& s, const std::string& end)
+{
+    return s.size() >= end.size() &&
+           s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
 //! A JSON value as PMT: objects as dicts, arrays as lists, strings as symbols, whole
 //! numbers as integers, other numbers as doubles, booleans, null as PMT_NIL.
 STREAMPROC_API pmt::pmt_t json_to_pmt(const std::string& json_text);

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "sigmf.h"
 #include "sigmf_writer.h"
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
@@ -22,12 +23,6 @@ namespace streamproc {
 using json = nlohmann::json;
 
 namespace {
-bool ends_with(const std::string& s, const std::string& end)
-{
-    return s.size() >= end.size() &&
-           s.compare(s.size() - end.size(), end.size(), end) == 0;
-}
-
 std::string journal_of(const std::string& path)
 {
     const auto slash = path.rfind('/');

@@ -51,6 +51,17 @@ def post_all(sink, msgs):
     tb.wait()
 
 
+def kill_writer_when_grown(code, path, size, timeout=30):
+    """Runs `code` (a writer posting events forever) in a process and kills it (SIGKILL)
+    once `path` holds `size` bytes, or after `timeout` seconds."""
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while (not os.path.exists(path) or os.path.getsize(path) < size) and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
 class qa_event_file_sink(gr_unittest.TestCase):
 
     def setUp(self):
@@ -103,12 +114,7 @@ while True:
     if i %% 50 == 0:
         time.sleep(0.001)
 """ % path
-        proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while (not os.path.exists(path) or os.path.getsize(path) < 20000) and time.time() < deadline:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        kill_writer_when_grown(code, path, 20000)
         data = open(path).read()
         self.assertTrue(data.endswith("\n"), "a line was cut")
         ids = [json.loads(x)["id"] for x in data.splitlines()]
@@ -201,12 +207,7 @@ while True:
     sink._post(pmt.intern("events"), d)
     i += 1
 """ % killed
-        proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while (not os.path.exists(killed) or os.path.getsize(killed) < 30000) and time.time() < deadline:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        kill_writer_when_grown(code, killed, 30000)
         doc = json.load(open(killed))  # whole JSON, whatever the moment of the kill
         starts = [a["core:sample_start"] for a in doc["annotations"]]
         self.assertGreater(len(starts), 50)
