@@ -357,10 +357,8 @@ void mmap_file_source_impl::add_pass_tags(uint64_t abs_out_offset)
                      alias_pmt());
 }
 
-uint64_t mmap_file_source_impl::read_items(uint64_t k, unsigned char* out)
+uint64_t mmap_file_source_impl::read_items(uint64_t byte, uint64_t k, unsigned char* out)
 {
-    uint64_t contiguous = 0;
-    const uint64_t byte = byte_of(d_pos, &contiguous);
     if (!d_format) {
         const size_t want = size_t(k * d_itemsize);
         return d_cur.file->copy(byte, out, want) / d_itemsize;
@@ -656,12 +654,12 @@ int mmap_file_source_impl::work(int noutput_items,
                 d_jumped = false;
             }
             uint64_t contiguous = 0;
-            byte_of(d_pos, &contiguous);
+            const uint64_t byte = byte_of(d_pos, &contiguous);
             const uint64_t k = std::min(
                 { n - produced, avail_end - d_pos, std::max<uint64_t>(1, contiguous) });
             if (d_cur.sigmf) // capture tags; after a jump, the capture in effect here
                 add_sigmf_tags(nitems_written(0) + produced, d_pos, k, first);
-            const uint64_t whole = read_items(k, out + produced * d_itemsize);
+            const uint64_t whole = read_items(byte, k, out + produced * d_itemsize);
             produced += whole;
             d_pos += whole;
             d_idle = false;

@@ -76,8 +76,9 @@ private:
     uint64_t items_at(const source_state& st, uint64_t bytes) const;
     //! Byte offset of item \p pos and the items that follow it contiguously.
     uint64_t byte_of(uint64_t pos, uint64_t* contiguous) const;
-    //! Reads (and converts) k items from d_pos into out; returns the items read.
-    uint64_t read_items(uint64_t k, unsigned char* out);
+    //! Reads (and converts) k contiguous items from file byte \p byte into out;
+    //! returns the items read.
+    uint64_t read_items(uint64_t byte, uint64_t k, unsigned char* out);
     void add_sigmf_tags(uint64_t abs_out_offset, uint64_t pos, uint64_t k, bool first);
     source_state prepare(const std::string& filename,
                          bool repeat,
