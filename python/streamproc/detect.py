@@ -90,10 +90,12 @@ class DetectOptions:
 def read_taps(path):
     """Taps from a text file: numbers separated by spaces, commas or lines."""
     try:
-        with open(path) as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
     except OSError as e:
         raise UsageError("cannot read taps file %s: %s" % (path, e.strerror))
+    except UnicodeDecodeError:
+        raise UsageError("taps file %s is not text (numbers separated by spaces, commas or lines)" % path)
     try:
         taps = [float(t) for t in text.replace(",", " ").split()]
     except ValueError:

@@ -243,6 +243,33 @@ class qa_faults(gr_unittest.TestCase):
         self.assertLess(big[3] - small[3], 12.0, (small, big))
         self.assertLess(hwm - small[3], 12.0)
 
+    # the taps-file parser (outside input, Python): random bytes and mutated taps files
+    # give taps or one UsageError, never another exception
+    def test_009_taps_file_parser_fuzz(self):
+        from gnuradio.streamproc.detect import DetectOptions, read_taps
+        rng = np.random.default_rng(9)
+        path = os.path.join(self.dir, "fuzz_taps.txt")
+        good = b"0.25, 0.5\n0.25 1e-3 -2E+1\n"
+        for i in range(600):
+            if i % 2:
+                data = rng.integers(0, 256, int(rng.integers(0, 200)), dtype=np.uint8).tobytes()
+            else:
+                data = bytearray(good)
+                for _ in range(int(rng.integers(1, 6))):
+                    data[int(rng.integers(0, len(data)))] = int(rng.choice(list(b"0123456789.,-+eE \n\tnaif")))
+                data = bytes(data)
+            with open(path, "wb") as f:
+                f.write(data)
+            try:
+                taps = read_taps(path)
+            except streamproc.UsageError:
+                continue
+            self.assertTrue(taps and all(isinstance(t, float) for t in taps))
+            try:
+                DetectOptions(taps=taps).validate()  # NaN/Inf taps: refused here
+            except streamproc.UsageError as e:
+                self.assertIn("finite", str(e))
+
     # 10. the report's peak RSS is the run's own, not the parent's high-water mark
     def test_010_peak_rss_is_the_runs_own(self):
         code = ("import subprocess, sys\n"
