@@ -10,6 +10,7 @@
 #endif
 
 #include "event_detector_impl.h"
+#include "event_record.h"
 #include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <volk/volk.h>
@@ -27,23 +28,6 @@ const pmt::pmt_t k_rx_time = pmt::mp("rx_time");
 const pmt::pmt_t k_rx_freq = pmt::mp("rx_freq");
 const pmt::pmt_t k_sob = pmt::mp("sob");
 const pmt::pmt_t k_eob = pmt::mp("eob");
-// the event dict's keys, interned once
-const pmt::pmt_t k_id = pmt::mp("id");
-const pmt::pmt_t k_start = pmt::mp("start");
-const pmt::pmt_t k_end = pmt::mp("end");
-const pmt::pmt_t k_duration = pmt::mp("duration");
-const pmt::pmt_t k_peak_power = pmt::mp("peak_power");
-const pmt::pmt_t k_peak_index = pmt::mp("peak_index");
-const pmt::pmt_t k_mean_power = pmt::mp("mean_power");
-const pmt::pmt_t k_energy = pmt::mp("energy");
-const pmt::pmt_t k_noise_floor = pmt::mp("noise_floor");
-const pmt::pmt_t k_snr_db = pmt::mp("snr_db");
-const pmt::pmt_t k_truncated = pmt::mp("truncated");
-const pmt::pmt_t k_merged = pmt::mp("merged");
-const pmt::pmt_t k_time = pmt::mp("time");
-const pmt::pmt_t k_freq = pmt::mp("freq");
-const pmt::pmt_t k_stream_start = pmt::mp("stream_start");
-const pmt::pmt_t k_stream_end = pmt::mp("stream_end");
 
 uint64_t checked_count(int64_t v, const char* name)
 {
@@ -179,6 +163,13 @@ void event_detector_impl<T>::set_max_pending(int max_pending, bool drop)
 }
 
 template <class T>
+void event_detector_impl<T>::set_compact_messages(bool on)
+{
+    gr::thread::scoped_lock lock(this->d_setlock);
+    d_compact = on;
+}
+
+template <class T>
 bool event_detector_impl<T>::start()
 {
     d_receivers = scheduler_peek::message_receivers(*this, d_port);
@@ -229,32 +220,25 @@ void event_detector_impl<T>::post(const detected_event& ev)
     const uint64_t start = map(ev.start), end = std::max(map(ev.end), start + 1);
     // the time of the mapped start: input samples run D times as fast
     time += (double(start) - double(ev.start * D)) / (rate * double(D));
-    // Keys are distinct: prepend (pmt::dict_add searches the dict at every add, which
-    // made building this dict most of the cost of an event).
-    const auto add =
-        [](const pmt::pmt_t& dict, const pmt::pmt_t& key, const pmt::pmt_t& value) {
-            return pmt::dcons(pmt::cons(key, value), dict);
-        };
-    pmt::pmt_t d = pmt::make_dict();
-    d = add(d, k_id, pmt::from_uint64(ev.id));
-    d = add(d, k_start, pmt::from_uint64(start));
-    d = add(d, k_end, pmt::from_uint64(end));
-    d = add(d, k_duration, pmt::from_uint64(end - start));
-    d = add(d, k_peak_power, pmt::from_double(ev.peak_power));
-    d = add(d, k_peak_index, pmt::from_uint64(map(ev.peak_index)));
-    d = add(d, k_mean_power, pmt::from_double(ev.mean_power));
-    d = add(d, k_energy, pmt::from_double(ev.energy));
-    d = add(d, k_noise_floor, pmt::from_double(ev.noise_floor));
-    d = add(d, k_snr_db, pmt::from_double(ev.snr_db));
-    d = add(d, k_truncated, pmt::from_bool(ev.truncated));
-    d = add(d, k_merged, pmt::from_uint64(ev.merged));
-    d = add(d, k_time, pmt::from_double(time));
-    if (d_have_freq)
-        d = add(d, k_freq, pmt::from_double(d_freq));
-    if (D != 1 || d_map_delay != 0) {
-        d = add(d, k_stream_start, pmt::from_uint64(ev.start));
-        d = add(d, k_stream_end, pmt::from_uint64(ev.end));
-    }
+    event_record r;
+    r.id = ev.id;
+    r.start = start;
+    r.end = end;
+    r.peak_power = ev.peak_power;
+    r.peak_index = map(ev.peak_index);
+    r.mean_power = ev.mean_power;
+    r.energy = ev.energy;
+    r.noise_floor = ev.noise_floor;
+    r.snr_db = ev.snr_db;
+    r.truncated = ev.truncated;
+    r.merged = ev.merged;
+    r.time = time;
+    r.has_freq = d_have_freq;
+    r.freq = d_freq;
+    r.mapped = D != 1 || d_map_delay != 0;
+    r.stream_start = ev.start;
+    r.stream_end = ev.end;
+    const pmt::pmt_t d = d_compact ? r.to_blob() : r.to_dict();
     if (wait_for_room())
         this->message_port_pub(d_port, d);
 }

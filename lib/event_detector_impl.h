@@ -50,6 +50,7 @@ private:
     const pmt::pmt_t d_port = pmt::mp("events");
 
     bool d_finished = false;
+    bool d_compact = false; // events as event_record blobs (set_compact_messages)
     // bounded events in flight (set_max_pending)
     size_t d_max_pending = 4096;
     bool d_drop = false;
@@ -77,6 +78,7 @@ public:
     uint64_t edge_latency() const override { return d_latency; }
     void set_index_map(int decimation, int delay) override;
     void set_max_pending(int max_pending, bool drop) override;
+    void set_compact_messages(bool on) override;
     uint64_t events_lost() const override { return d_lost; }
     bool start() override;
 

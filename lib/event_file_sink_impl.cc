@@ -10,9 +10,11 @@
 #endif
 
 #include "event_file_sink_impl.h"
+#include "event_record.h"
 #include <gnuradio/io_signature.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <type_traits>
 #include <unistd.h>
 #include <cerrno>
 #include <charconv>
@@ -312,6 +314,27 @@ void event_file_sink_impl::format_json(const pmt::pmt_t& dict, std::string& s)
     pairs.clear();
 }
 
+void event_file_sink_impl::format_json(const event_record& r, std::string& s)
+{
+    s = "{";
+    bool first = true;
+    r.visit([&](const char* key, auto value) {
+        if (!first)
+            s += ", ";
+        first = false;
+        s += '"';
+        s += key;
+        s += "\": ";
+        if constexpr (std::is_same<decltype(value), bool>::value)
+            s += value ? "true" : "false";
+        else if constexpr (std::is_same<decltype(value), double>::value)
+            append_number(s, value);
+        else
+            append_int(s, value);
+    });
+    s += '}';
+}
+
 std::string event_file_sink_impl::format_csv(const pmt::pmt_t& dict)
 {
     std::string s;
@@ -371,8 +394,18 @@ void event_file_sink_impl::write_line()
     ++d_lines;
 }
 
-void event_file_sink_impl::handle(const pmt::pmt_t& msg)
+void event_file_sink_impl::handle(const pmt::pmt_t& received)
 {
+    // a compact event from event_detector: a JSON line straight from the record; the
+    // other formats from its dict, made here, in this thread
+    event_record r;
+    const bool compact = event_record::from_blob(received, r);
+    if (compact && !d_csv && !d_sigmf) {
+        format_json(r, d_line);
+        write_line();
+        return;
+    }
+    const pmt::pmt_t msg = compact ? r.to_dict() : received;
     if (!pmt::is_dict(msg) || pmt::is_null(msg)) {
         if (!d_warned) {
             d_warned = true;

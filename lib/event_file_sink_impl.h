@@ -8,6 +8,7 @@
 #ifndef INCLUDED_STREAMPROC_EVENT_FILE_SINK_IMPL_H
 #define INCLUDED_STREAMPROC_EVENT_FILE_SINK_IMPL_H
 
+#include "event_record.h"
 #include "sigmf_writer.h"
 #include <gnuradio/streamproc/event_file_sink.h>
 #include <atomic>
@@ -56,6 +57,8 @@ public:
     //! The same into \p out (its capacity is reused: no allocation per event).
     static void format_json(const pmt::pmt_t& dict, std::string& out);
     static void format_csv(const pmt::pmt_t& dict, std::string& out);
+    //! The JSON line of a compact event, the same text as format_json(r.to_dict()).
+    static void format_json(const event_record& r, std::string& out);
     static const char* csv_header();
 };
 

@@ -10,6 +10,7 @@
 // valid JSON.
 
 #include "../event_file_sink_impl.h"
+#include "../event_record.h"
 #include "../sigmf_writer.h"
 #include "fuzz_pmt.h"
 #include <nlohmann/json.hpp>
@@ -26,6 +27,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         return std::make_unique<gr::streamproc::sigmf_writer>(d + "/e.sigmf-meta", true);
     }();
     FuzzedDataProvider in(data, size);
+    if (in.ConsumeBool()) {
+        // a compact event: the magic, then anything
+        std::string blob = "spevent1" + in.ConsumeRandomLengthString(200);
+        gr::streamproc::event_record r;
+        if (gr::streamproc::event_record::from_blob(
+                pmt::make_blob(blob.data(), blob.size()), r)) {
+            std::string line;
+            event_file_sink_impl::format_json(r, line);
+            (void)nlohmann::json::parse(line);
+            if (line != event_file_sink_impl::format_json(r.to_dict()))
+                __builtin_trap(); // the two ways to the JSON line must agree
+        }
+        return 0;
+    }
     const pmt::pmt_t msg = fuzz::any_pmt(in);
     if (pmt::is_dict(msg)) {
         const std::string line = event_file_sink_impl::format_json(msg);

@@ -158,6 +158,9 @@ def build_flowgraph(rec, options, events=None, events_format=None, overwrite=Fal
         except (RuntimeError, ValueError) as e:
             raise UsageError(str(e).strip().splitlines()[-1])
         tb.msg_connect(chain, "events", sink, "events")
+        # our sink is the only receiver: events as compact records (3-4x the events/s
+        # in a flood; the same lines)
+        chain.detector.set_compact_messages(True)
     else:
         sink = None
     return tb, src, chain, sink

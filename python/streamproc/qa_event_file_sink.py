@@ -121,6 +121,40 @@ while True:
         self.assertGreater(len(ids), 500)
         self.assertEqual(ids, list(range(len(ids))))
 
+    def test_006_compact_events_write_the_same_files(self):
+        """event_detector's compact messages give the same JSON lines, CSV rows and SigMF
+        annotations as its dicts."""
+        rng = np.random.default_rng(4)
+        x = (rng.standard_normal(200_000) * 0.3).astype(np.float32)
+        for k in range(40):
+            x[2000 + k * 4800:2000 + k * 4800 + 700 + 37 * k] += 4.0
+        tags = []
+        t = gr.tag_t()
+        t.offset, t.key, t.value = 50_000, pmt.intern("rx_freq"), pmt.from_double(915e6)
+        tags.append(t)
+        out = {}
+        for fmt, ext in (("jsonl", "jsonl"), ("csv", "csv"), ("sigmf", "sigmf-meta")):
+            for compact in (False, True):
+                path = os.path.join(self.dir, "c%d.%s" % (compact, ext))
+                tb = gr.top_block()
+                src = blocks.vector_source_f(x.tolist(), False, 1, tags)
+                det = streamproc.event_detector_f(window=16, sample_rate=1e5)
+                det.set_index_map(2, 7)  # stream_start/stream_end too
+                det.set_compact_messages(compact)
+                sink = streamproc.event_file_sink(path, fmt, True)
+                if fmt == "sigmf":
+                    sink.set_sigmf_template(json.dumps({"global": {"core:datatype": "rf32_le",
+                                                                   "core:sample_rate": 1e5}}))
+                tb.connect(src, det)
+                tb.msg_connect(det, "events", sink, "events")
+                tb.run()
+                with open(path) as f:
+                    out[fmt, compact] = f.read()
+            self.assertEqual(out[fmt, True], out[fmt, False], fmt)
+        self.assertEqual(len(out["jsonl", True].splitlines()), 40)
+        self.assertIn("stream_start", out["jsonl", True])
+        self.assertEqual(json.loads(out["jsonl", True].splitlines()[-1])["freq"], 915e6)
+
     def test_004_bad_path_and_format(self):
         with self.assertRaisesRegex(RuntimeError, "cannot write '/nonexistent/dir/ev.jsonl': No such file"):
             streamproc.event_file_sink("/nonexistent/dir/ev.jsonl")

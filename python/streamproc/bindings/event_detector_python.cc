@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(257bc187675492626c16cc0149a44920)                     */
+/* BINDTOOL_HEADER_FILE_HASH(0f491c1d716b5d1b8f88f8269acba55a)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -71,6 +71,10 @@ void bind_event_detector_template(py::module& m, const char* classname)
              py::arg("drop") = false,
              D(event_detector, set_max_pending))
         .def("events_lost", &event_detector::events_lost, D(event_detector, events_lost))
+        .def("set_compact_messages",
+             &event_detector::set_compact_messages,
+             py::arg("on"),
+             D(event_detector, set_compact_messages))
         .def("set_index_map",
              &event_detector::set_index_map,
              py::arg("decimation"),

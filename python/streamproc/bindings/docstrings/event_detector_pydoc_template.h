@@ -76,3 +76,7 @@ event and count it in events_lost() (drop=True, for live input). Default 4096.)d
 
 static const char* __doc_gr_streamproc_event_detector_events_lost =
     R"doc(Events dropped because the receivers' queues were full (drop mode).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_compact_messages =
+    R"doc(Post events as compact blobs (one allocation) for an event_file_sink that is the only
+receiver; it writes the same lines. Other receivers see blobs: off by default.)doc";
