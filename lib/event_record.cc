@@ -8,6 +8,9 @@
 #include "event_record.h"
 #include <type_traits>
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace gr {
 namespace streamproc {
@@ -20,9 +23,18 @@ constexpr char k_magic[8] = { 's', 'p', 'e', 'v', 'e', 'n', 't', '1' };
 
 pmt::pmt_t event_record::to_dict() const
 {
-    // Keys are distinct: prepend (pmt::dict_add searches the dict at every add).
+    // Keys are distinct: prepend (pmt::dict_add searches the dict at every add). The
+    // key symbols are interned once (pmt::mp looks them up in a locked table).
+    static const auto keys = [] {
+        std::vector<std::pair<std::string, pmt::pmt_t>> k;
+        event_record all;
+        all.has_freq = all.mapped = true;
+        all.visit([&k](const char* name, auto) { k.emplace_back(name, pmt::mp(name)); });
+        return k;
+    }();
     pmt::pmt_t d = pmt::make_dict();
-    visit([&d](const char* key, auto value) {
+    size_t i = 0;
+    visit([&d, &i](const char* key, auto value) {
         pmt::pmt_t v;
         if constexpr (std::is_same<decltype(value), bool>::value)
             v = pmt::from_bool(value);
@@ -30,7 +42,10 @@ pmt::pmt_t event_record::to_dict() const
             v = pmt::from_double(value);
         else
             v = pmt::from_uint64(value);
-        d = pmt::dcons(pmt::cons(pmt::mp(key), v), d);
+        // fields come in visit() order; freq and the stream indices may be absent
+        while (keys[i].first != key)
+            ++i;
+        d = pmt::dcons(pmt::cons(keys[i].second, v), d);
     });
     return d;
 }
