@@ -191,8 +191,12 @@ size_t ols_engine<T>::choose_fft_size(size_t ntaps,
     const size_t D = std::max(1u, decimation);
     const size_t nframes = is_complex ? 1 : 2;
     const size_t lo = ntaps + D;
+    // Up to 32 x the taps or 4096, and far enough for a large decimation to find N/D
+    // >= 16 (with D > max(256, 2 ntaps) no size used to qualify: fft_filter accepts any
+    // D, so must we).
     const size_t hi =
-        std::min<size_t>(size_t(1) << 22, std::max<size_t>(32 * ntaps, 4096));
+        std::min<size_t>(std::max<size_t>(size_t(1) << 22, 2 * (ntaps + 16 * D)),
+                         std::max<size_t>({ 32 * ntaps, 4096, 256 * D }));
     size_t best = 0;
     double best_cost = 0.0;
     for (size_t nd = 1; nd * D <= hi; ++nd) {

@@ -90,6 +90,11 @@ spectral_impl<T, WELCH>::spectral_impl(int fft_size,
     if (is_real && !d_onesided)
         d_full.resize(d_engine.batch() * d_engine.fft_size());
     this->set_relative_rate(1, uint64_t(d_engine.hop()) * d_frames_per_out);
+    // A frame needs fft_size items at once, more than a default upstream buffer may
+    // hold (64 KiB: 8192 complex items): GNU Radio sizes the upstream buffer from the
+    // history of the block downstream (twice hop x navg + history), so the history asks
+    // for room for whole frames. The history items themselves are not used.
+    this->set_history(unsigned(d_engine.fft_size()));
     // Room for several batches per call: GNU Radio's default output buffer (32 KiB)
     // holds only four 1024-bin vectors, and a partial batch costs a whole one.
     // The item count is rounded to what the double-mapped buffer allocates anyway
@@ -165,8 +170,9 @@ void spectral_impl<T, WELCH>::forecast(int noutput_items,
     size_t frames = size_t(noutput_items) * d_frames_per_out;
     if (d_psd)
         frames -= std::min(frames, d_psd->pending());
+    const size_t hist = d_engine.fft_size() - 1; // history() - 1: not used
     ninput_items_required[0] =
-        int(std::min<size_t>(d_cursor.input_required(frames), size_t(INT32_MAX)));
+        int(std::min<size_t>(hist + d_cursor.input_required(frames), size_t(INT32_MAX)));
 }
 
 template <class T, bool WELCH>
@@ -176,8 +182,10 @@ int spectral_impl<T, WELCH>::general_work(int noutput_items,
                                           gr_vector_void_star& output_items)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
-    const size_t avail = size_t(ninput_items[0]);
-    const T* in = static_cast<const T*>(input_items[0]) + d_cursor.skip_now(avail);
+    // in[fft_size - 1] is the first unconsumed item (the history only sizes the buffer)
+    const size_t hist = d_engine.fft_size() - 1;
+    const size_t avail = size_t(std::max(0, ninput_items[0] - int(hist)));
+    const T* in = static_cast<const T*>(input_items[0]) + hist + d_cursor.skip_now(avail);
     const size_t frames_avail = d_cursor.frames_ready(avail);
     const size_t hop = d_engine.hop();
     size_t frames = 0;

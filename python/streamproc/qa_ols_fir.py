@@ -86,6 +86,16 @@ class qa_ols_fir(gr_unittest.TestCase):
                     self.assert_close(y, reference(x, h, decim),
                                       "%s taps=%d D=%d n=%d N=%d" % (kind, ntaps, decim, n, filt.fft_size()))
 
+    def test_001b_large_decimation(self):
+        """Every decimation fft_filter/fir_filter accept: D above max(256, 2 x taps) used to
+        find no FFT size ("taps do not fit ... at most 0 items")."""
+        for kind in TYPES:
+            for ntaps, decim in ((3, 257), (129, 259), (1, 1000), (33, 4097)):
+                x, h = self.data(kind, 30 * decim + 777), self.taps(kind, ntaps)
+                y, _, filt = run_filter(kind, x, h, decim)
+                self.assert_close(y, reference(x, h, decim), "%s taps=%d D=%d N=%d" % (
+                    kind, ntaps, decim, filt.fft_size()))
+
     def test_002_given_fft_size_honoured(self):
         for kind in TYPES:
             x, h = self.data(kind, 9000), self.taps(kind, 100)

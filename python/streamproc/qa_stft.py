@@ -6,11 +6,14 @@
 #
 """stft_cc and stft_fc against scipy.signal.stft (and numpy where scipy cannot skip)."""
 
+import os
+import shutil
+import tempfile
 import time
 
 import numpy as np
 import pmt
-from gnuradio import blocks, fft, gr, gr_unittest
+from gnuradio import analog, blocks, fft, gr, gr_unittest
 from scipy import signal
 
 from gnuradio import streamproc
@@ -148,6 +151,42 @@ class qa_stft(gr_unittest.TestCase):
         self.assertGreaterEqual(switch, 200)  # the change came while running
         self.assertLess(switch, len(got) - 100)
         self.assertTrue(np.all(is_hann[:switch]) and not np.any(is_hann[switch:]))
+
+    def test_006_frames_larger_than_default_buffers(self):
+        """fft_size above what a default upstream buffer holds (64 KiB: 8192 complex or
+        16384 float items) used to give 0 frames and end normally; now every frame comes,
+        behind vector_source (default buffers), head, and mmap_file_source."""
+        for complex_in, n, hop in ((True, 8192, 2048), (False, 16384, 4096), (True, 32768, 20000)):
+            x = self.signal(6 * n + 123, complex_in)
+            w = np.array(fft.window.hann(n))
+            blk = streamproc.stft_cc(n, hop, list(w)) if complex_in else streamproc.stft_fc(n, hop, list(w))
+            got, _ = run(blk, x, blk.vlen(), complex_in)
+            ref = reference(x.astype(np.complex128) if complex_in else x.astype(np.float64), w, n, hop,
+                            not complex_in)
+            self.assertEqual(got.shape[0], (len(x) - n) // hop + 1, (complex_in, n, hop))
+            self.assertLessEqual(rel_err(got, ref), 1e-4)
+        # behind analog noise -> head (the issue's case) and behind mmap_file_source
+        tb = gr.top_block()
+        st = streamproc.stft_cc(8192, 2048, fft.window.hann(8192))
+        sink = blocks.vector_sink_c(8192)
+        tb.connect(analog.noise_source_c(analog.GR_GAUSSIAN, 1.0, 1), blocks.head(gr.sizeof_gr_complex, 500_000),
+                   st, sink)
+        tb.run()
+        self.assertEqual(len(sink.data()) // 8192, (500_000 - 8192) // 2048 + 1)
+        path = os.path.join(tempfile.mkdtemp(prefix="qa_stft."), "big.cf32")
+        try:
+            n = 1 << 19
+            self.signal(3 * n, True).astype(np.complex64).tofile(path)
+            tb = gr.top_block()
+            st = streamproc.stft_cc(n, n // 4, fft.window.hann(n))
+            sink = blocks.null_sink(n * 8)
+            probe = blocks.probe_rate(n * 8)
+            tb.connect(streamproc.mmap_file_source(8, path), st, sink)
+            tb.connect(st, probe)
+            tb.run()
+            self.assertEqual(st.nitems_written(0), (3 * n - n) // (n // 4) + 1)
+        finally:
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
     def test_005_bad_arguments(self):
         w = fft.window.hann(64)
