@@ -55,7 +55,6 @@ public:
     size_t history() const { return d_hist; }
     unsigned decimation() const { return d_decim; }
     const engine_t& engine() const { return *d_engine; }
-    bool switch_pending() const { return bool(d_pending); }
     //! Engines taken over so far (reset() and switches): changes when the taps do.
     uint64_t generation() const { return d_generation; }
 

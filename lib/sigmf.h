@@ -75,8 +75,6 @@ public:
     uint64_t data_bytes() const { return d_data_bytes; }
     //! The datatype the samples are read as (the override, else core:datatype).
     const std::string& datatype() const { return d_datatype; }
-    //! core:datatype as the metadata states it.
-    const std::string& metadata_datatype() const { return d_metadata_datatype; }
     //! Bytes of one sample in the data file (all channels).
     size_t sample_bytes() const { return d_sample_bytes; }
     double sample_rate() const { return d_sample_rate; } //!< 0 when not given

@@ -24,6 +24,7 @@ import pmt
 from gnuradio import blocks, gr, gr_unittest
 
 from gnuradio import streamproc
+from qa_helpers import wait_until
 
 SRC = os.environ.get("STREAMPROC_SOURCE_DIR",
                      os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
@@ -33,14 +34,6 @@ APP = os.path.join(SRC, "apps", "streamproc")
 def cli(*args, **kw):
     return subprocess.run([sys.executable, APP] + [str(a) for a in args], capture_output=True, text=True,
                           timeout=kw.get("timeout", 120))
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %g s waiting for %s" % (timeout, what))
-        time.sleep(0.02)
 
 
 def bursts(n, count, seed=1):

@@ -19,6 +19,7 @@ import pmt
 from gnuradio import blocks, gr, gr_unittest
 
 from gnuradio import streamproc
+from qa_helpers import wait_until
 
 SMALL_WINDOW = 8192  # two pages: forces a remap every 8 KiB
 
@@ -37,16 +38,6 @@ def run_bytes(src, itemsize, max_noutput=None, head=None, timeout=60.0):
             b.set_max_noutput_items(max_noutput)
     run_with_timeout(tb, timeout)
     return bytes(bytearray(sink.data())), sink.tags()
-
-
-def wait_until(condition, timeout, what, poll=0.01):
-    """Polls condition() until it holds; fails the test (with `what`) after `timeout`
-    seconds instead of waiting for CTest's limit."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %g s waiting for %s" % (timeout, what))
-        time.sleep(poll)
 
 
 def run_with_timeout(tb, timeout):

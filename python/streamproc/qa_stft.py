@@ -9,7 +9,6 @@
 import os
 import shutil
 import tempfile
-import time
 
 import numpy as np
 import pmt
@@ -17,6 +16,7 @@ from gnuradio import analog, blocks, fft, gr, gr_unittest
 from scipy import signal
 
 from gnuradio import streamproc
+from qa_helpers import wait_until
 
 SIZES_HOPS = [(n, h) for n in (16, 1000, 1024, 4096) for h in (1, n // 4, n // 2, n, 2 * n)]
 
@@ -134,9 +134,7 @@ class qa_stft(gr_unittest.TestCase):
         sink = blocks.vector_sink_c(n)
         tb.connect(src, thr, blk, sink)
         tb.start()
-        deadline = time.monotonic() + 30
-        while len(sink.data()) < 200 * n and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(sink.data()) >= 200 * n, 30, "200 frames")
         blk.set_window(fft.window.rectangular(n))
         tb.wait()
         got = np.array(sink.data(), dtype=np.complex64).reshape(-1, n)
