@@ -126,6 +126,7 @@ event_detector_impl<T>::event_detector_impl(const detector_config& config, bool 
     // The items held back stay in the input buffer: a history of d_latency + 1 makes
     // GNU Radio give the upstream a buffer of at least twice that.
     this->set_history(unsigned(d_latency + 1));
+    d_upstream.request(*this); // a large input buffer whatever the upstream
     d_events.reserve(1024);
     d_edges.reserve(1024);
     d_tags.reserve(16);
@@ -173,6 +174,7 @@ template <class T>
 bool event_detector_impl<T>::start()
 {
     d_receivers = scheduler_peek::message_receivers(*this, d_port);
+    d_upstream.started(*this);
     return gr::block::start();
 }
 
@@ -277,6 +279,7 @@ bool event_detector_impl<T>::stop()
     // Normally done in the last work() call already: messages posted here may arrive
     // after the receivers were told that this block is done.
     finish_stream(false);
+    d_upstream.stopped(*this);
     if (d_lost > 0)
         this->d_logger->warn("{} events dropped: their receivers' queues were full "
                              "(set_max_pending, drop mode)",

@@ -9,6 +9,7 @@
 #define INCLUDED_STREAMPROC_EVENT_DETECTOR_IMPL_H
 
 #include "event_detector_engine.h"
+#include "upstream_buffer.h"
 #include <gnuradio/streamproc/event_detector.h>
 #include <volk/volk_alloc.hh>
 #include <atomic>
@@ -55,6 +56,7 @@ private:
     size_t d_max_pending = 4096;
     bool d_drop = false;
     std::atomic<uint64_t> d_lost{ 0 };
+    upstream_buffer d_upstream;
     std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>> d_receivers;
     bool wait_for_room();
     void detect(const T* in, uint64_t first, size_t n, bool has_output);

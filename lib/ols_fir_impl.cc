@@ -124,6 +124,7 @@ void ols_fir_impl<T, TAP_T>::apply_scheduler_hints()
     this->declare_sample_delay(unsigned((e.ntaps() - 1) / 2));
     scheduler_peek::set_min_output_buffer_quietly(
         *this, this->d_logger, long(std::max(k_min_out_items, 4 * e.block_outputs())));
+    d_upstream.request(*this);
 }
 
 template <class T, class TAP_T>
@@ -216,6 +217,7 @@ bool ols_fir_impl<T, TAP_T>::start()
 {
     gr::thread::scoped_lock lock(this->d_setlock);
     d_running = true;
+    d_upstream.started(*this);
     return true;
 }
 
@@ -224,6 +226,7 @@ bool ols_fir_impl<T, TAP_T>::stop()
 {
     gr::thread::scoped_lock lock(this->d_setlock);
     d_running = false;
+    d_upstream.stopped(*this);
     if (d_stream.engine().direct_blocks() > 0)
         this->d_logger->warn("{} blocks held NaN or Inf input and were filtered directly",
                              d_stream.engine().direct_blocks());

@@ -10,6 +10,7 @@
 
 #include "ols_stream.h"
 #include "tag_queue.h"
+#include "upstream_buffer.h"
 #include <gnuradio/streamproc/ols_fir.h>
 #include <memory>
 
@@ -28,6 +29,7 @@ private:
     uint64_t d_generation_seen = 0; // to notice a tap switch (sample delay)
     std::vector<TAP_T> d_taps;
     bool d_running = false;
+    upstream_buffer d_upstream; // a large input buffer whatever the upstream
     // Tags are carried by hand: outputs of a block may go out before its input is
     // consumed (tiny work calls), which GNU Radio's automatic propagation cannot follow.
     tag_queue d_tags;

@@ -104,8 +104,10 @@ spectral_impl<T, WELCH>::spectral_impl(int fft_size,
     const size_t granule = 4096 / std::gcd(item_bytes, size_t(4096));
     const size_t want = std::max<size_t>(4 * d_engine.batch() / d_frames_per_out + 1,
                                          (size_t(1) << 20) / item_bytes);
-    scheduler_peek::set_min_output_buffer_quietly(
-        *this, this->d_logger, long((want + granule - 1) / granule * granule));
+    const long out_items = long((want + granule - 1) / granule * granule);
+    scheduler_peek::set_min_output_buffer_quietly(*this, this->d_logger, out_items);
+    // and a large input buffer behind any upstream, within what the output holds
+    d_upstream.request(*this, upstream_buffer::default_items, 1, out_items / 2);
     this->set_tag_propagation_policy(gr::block::TPP_DONT);
 }
 

@@ -11,6 +11,7 @@
 #include "frame_cursor.h"
 #include "stft_engine.h"
 #include "tag_queue.h"
+#include "upstream_buffer.h"
 #include <gnuradio/streamproc/stft.h>
 #include <gnuradio/streamproc/welch.h>
 #include <type_traits>
@@ -37,6 +38,7 @@ private:
     frame_cursor d_cursor;           // frame starts, skips between frames, tag placement
     volk::vector<gr_complex> d_full; // real input, two-sided: expanded spectra
     tag_queue d_tags;
+    upstream_buffer d_upstream; // a large input buffer whatever the upstream
 
     const gr_complex* expand(const gr_complex* half, size_t nframes);
     void write_spectra(const gr_complex* spec, size_t nframes, gr_complex* out) const;
@@ -59,6 +61,16 @@ public:
     int hop() const override { return int(d_engine.hop()); }
     int vlen() const override { return int(d_vlen); }
 
+    bool start() override
+    {
+        d_upstream.started(*this);
+        return true;
+    }
+    bool stop() override
+    {
+        d_upstream.stopped(*this);
+        return true;
+    }
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,
                      gr_vector_int& ninput_items,
