@@ -158,6 +158,38 @@ polyphase_mac_fn pick_polyphase_mac()
 
 const polyphase_mac_fn polyphase_mac_best = pick_polyphase_mac();
 
+// The overlap-save model of one block (see choose_fft_size), in units of the per-point
+// linear work.
+double ols_units(size_t n, size_t D, double w)
+{
+    const size_t nd = n / D;
+    const double lg = std::log2(double(std::max<size_t>(nd, 2)));
+    const double v = nd > 64 || D % 2 != 0 ? 1.0 : D >= 8 ? 0.4 : D >= 4 ? 0.7 : 1.0;
+    const double fwd = 0.19 * v * w * cache_penalty(n) * double(n) * lg;
+    const double inv = 0.11 * w * cache_penalty(nd) * double(nd) * lg;
+    return 105.0 + double(n) + fwd + inv;
+}
+
+// Measured constants of the method choice (ns on the 2-core Xeon of the project
+// machines, engine alone, VOLK with AVX2; scripts/fir_methods.sh re-measures them), per
+// kind: 0 real data and taps, 1 complex data with real taps, 2 complex taps.
+struct method_constants {
+    double ols_ns_per_unit; // overlap-save: ns per unit of ols_units()
+    double dot_ns;          // direct form, one dot product per output: fixed part
+    double dot_ns_per_tap;  //   and per tap
+    double tap_ns;          // direct form, D = 1 tap by tap: ns per tap and output
+};
+constexpr method_constants k_method[3] = {
+    { 1.0, 10.0, 0.12, 0.27 },
+    { 1.0, 10.0, 0.18, 0.60 },
+    { 1.0, 10.0, 0.36, 0.65 },
+};
+
+int method_kind(bool is_complex, bool complex_taps)
+{
+    return !is_complex ? 0 : complex_taps ? 2 : 1;
+}
+
 } // namespace
 
 namespace detail {
@@ -213,11 +245,7 @@ size_t ols_engine<T>::choose_fft_size(size_t ntaps,
         const size_t span = (nout - 1) * D + ntaps + nout * D;
         if (max_span && span > max_span)
             continue;
-        const double lg = std::log2(double(std::max<size_t>(nd, 2)));
-        const double v = nd > 64 || D % 2 != 0 ? 1.0 : D >= 8 ? 0.4 : D >= 4 ? 0.7 : 1.0;
-        const double fwd = 0.19 * v * w * cache_penalty(n) * double(n) * lg;
-        const double inv = 0.11 * w * cache_penalty(nd) * double(nd) * lg;
-        const double cost = (105.0 + double(n) + fwd + inv) / double(nout);
+        const double cost = ols_units(n, D, w) / double(nout);
         if (best == 0 || cost < best_cost) {
             best = n;
             best_cost = cost;
@@ -227,16 +255,76 @@ size_t ols_engine<T>::choose_fft_size(size_t ntaps,
 }
 
 template <class T>
+double ols_engine<T>::overlap_save_cost(size_t ntaps,
+                                        unsigned decimation,
+                                        bool is_complex,
+                                        size_t fft_size)
+{
+    const size_t D = std::max(1u, decimation);
+    const size_t nout = (is_complex ? 1 : 2) * ((fft_size - ntaps) / D + 1);
+    const double w = radix_penalty(fft_size / D);
+    return k_method[method_kind(is_complex, false)].ols_ns_per_unit *
+           ols_units(fft_size, D, w == 0.0 ? 1.5 : w) / double(nout);
+}
+
+template <class T>
+double ols_engine<T>::direct_cost(size_t ntaps,
+                                  unsigned decimation,
+                                  bool is_complex,
+                                  bool complex_taps)
+{
+    const method_constants& k = k_method[method_kind(is_complex, complex_taps)];
+    if (decimation <= 1 && ntaps <= k_tap_major_max)
+        return k.tap_ns * double(ntaps);
+    return k.dot_ns + k.dot_ns_per_tap * double(ntaps);
+}
+
+template <class T>
+fir_method ols_engine<T>::choose_method(size_t ntaps,
+                                        unsigned decimation,
+                                        bool is_complex,
+                                        bool complex_taps,
+                                        size_t max_span)
+{
+    const size_t n = choose_fft_size(ntaps, decimation, is_complex, max_span);
+    if (n == 0)
+        return fir_method::direct;
+    // The complex-tap FFT costs what the real-tap one does (same transforms).
+    return direct_cost(ntaps, decimation, is_complex, complex_taps) <
+                   overlap_save_cost(ntaps, decimation, is_complex, n)
+               ? fir_method::direct
+               : fir_method::overlap_save;
+}
+
+template <class T>
 ols_engine<T>::ols_engine(const std::vector<T>& taps,
                           unsigned decimation,
-                          size_t fft_size)
-    : d_taps(taps), d_ntaps(taps.size()), d_decim(decimation)
+                          size_t fft_size,
+                          fir_method method)
+    : d_taps(taps), d_ntaps(taps.size()), d_decim(decimation), d_method(method)
 {
     if (d_ntaps == 0)
         throw std::invalid_argument("ols_fir: taps must not be empty");
     if (decimation < 1)
         throw std::invalid_argument("ols_fir: decimation must be >= 1, got " +
                                     std::to_string(decimation));
+    d_reversed_taps.assign(d_taps.rbegin(), d_taps.rend());
+    if constexpr (!is_real) {
+        d_real_taps = std::all_of(
+            d_taps.begin(), d_taps.end(), [](const T& t) { return t.imag() == 0.0f; });
+        if (d_real_taps)
+            for (auto it = d_taps.rbegin(); it != d_taps.rend(); ++it)
+                d_reversed_re.push_back(it->real());
+    }
+    if (d_method == fir_method::direct) {
+        // Blocks of about 8192 inputs: the scheduler's cost per block stays small, the
+        // work arrays stay in the caches.
+        d_nout = d_nframe = std::max<size_t>(1, k_direct_block_inputs / d_decim);
+        d_out.resize(d_nout);
+        d_scratch.resize(d_nout);
+        d_padded.resize(block_inputs());
+        return;
+    }
     if (fft_size == 0) {
         d_nfft = choose_fft_size(d_ntaps, d_decim, !is_real);
     } else {
@@ -260,7 +348,6 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
 
     d_out.resize(d_nout);
     d_padded.resize(block_inputs() + d_nfft);
-    d_reversed_taps.assign(d_taps.rbegin(), d_taps.rend());
     d_rev = std::make_unique<gr::fft::fft_complex_rev>(int(d_nfft_dec)); // loads wisdom
     polyphase_setup();
     sync_fftw_wisdom(); // saves the wisdom of the forward plan
@@ -377,8 +464,73 @@ const T* ols_engine<T>::finish(const gr_complex* frame)
 }
 
 template <class T>
+bool ols_engine<T>::tap_major() const
+{
+    return d_decim == 1 && d_ntaps <= k_tap_major_max;
+}
+
+template <class T>
+const T* ols_engine<T>::direct_form(const T* src)
+{
+    const size_t M = d_nout, L = d_ntaps;
+    if (!tap_major()) {
+        // one dot product per output, over the reversed taps
+        if constexpr (!is_real) {
+            if (d_real_taps) {
+                for (size_t j = 0; j < M; ++j)
+                    volk_32fc_32f_dot_prod_32fc(
+                        &d_out[j], src + j * d_decim, d_reversed_re.data(), unsigned(L));
+                return d_out.data();
+            }
+        }
+        for (size_t j = 0; j < M; ++j)
+            d_out[j] = dot(src + j * d_decim, d_reversed_taps.data(), L);
+        return d_out.data();
+    }
+    // D = 1, few taps: out[j] = sum_i rev[i] src[j + i], one tap at a time over the
+    // block (real taps work on the floats: re and im alike)
+    const float* rev = nullptr;
+    if constexpr (is_real)
+        rev = d_reversed_taps.data();
+    else if (d_real_taps)
+        rev = d_reversed_re.data();
+    if (rev) {
+        const size_t c = is_real ? 1 : 2; // floats per item
+        const unsigned n = unsigned(M * c);
+        float* acc = reinterpret_cast<float*>(d_out.data());
+        float* tmp = reinterpret_cast<float*>(d_scratch.data());
+        const float* x = reinterpret_cast<const float*>(src);
+        volk_32f_s32f_multiply_32f(acc, x, rev[0], n);
+        for (size_t i = 1; i < L; ++i) {
+            volk_32f_s32f_multiply_32f(tmp, x + i * c, rev[i], n);
+            volk_32f_x2_add_32f(acc, acc, tmp, n);
+        }
+        return d_out.data();
+    }
+    if constexpr (!is_real) {
+        const unsigned n = unsigned(M);
+        volk_32fc_s32fc_multiply_32fc(d_out.data(), src, d_reversed_taps[0], n);
+        for (size_t i = 1; i < L; ++i) {
+            volk_32fc_s32fc_multiply_32fc(
+                d_scratch.data(), src + i, d_reversed_taps[i], n);
+            volk_32fc_x2_add_32fc(d_out.data(), d_out.data(), d_scratch.data(), n);
+        }
+    }
+    return d_out.data();
+}
+
+template <class T>
 const T* ols_engine<T>::compute_block(const T* in, size_t valid)
 {
+    if (d_method == fir_method::direct) {
+        const size_t span = block_inputs();
+        if (valid >= span)
+            return direct_form(in);
+        // The end of the input: pad with zeros (they only reach unused outputs).
+        std::memcpy(d_padded.data(), in, valid * sizeof(T));
+        std::fill(d_padded.data() + valid, d_padded.data() + span, T(0));
+        return direct_form(d_padded.data());
+    }
     gr_complex* buf = d_in.data();
     const size_t N = d_nfft;
     // A frame reads N samples; frame 1 of a real block starts m*D after frame 0.

@@ -36,8 +36,14 @@ STREAMPROC_API void polyphase_mac(float* acc,
                                   bool simd = true);
 } // namespace detail
 
+//! How an ols_engine computes its outputs.
+enum class fir_method {
+    overlap_save, //!< FFT blocks (below)
+    direct,       //!< time domain: only every D-th output, VOLK products
+};
+
 /*!
- * \brief Overlap-save FIR engine with polyphase decimation.
+ * \brief Overlap-save FIR engine with polyphase decimation, or the direct form.
  *
  * Plain C++ (no scheduler), the engine behind ols_fir_*; T is float or gr_complex.
  * Output j of a stream x is y[j] = sum_k h[k] x[j*D - k] (as filter.fft_filter_* and
@@ -66,6 +72,14 @@ STREAMPROC_API void polyphase_mac(float* acc,
  *
  * A block whose input holds NaN or Inf is computed by direct convolution instead, so
  * a bad sample spoils only the outputs whose window contains it.
+ *
+ * The direct form (fir_method::direct) computes the same outputs in the time domain,
+ * in blocks of M = max(1, 8192 / D) outputs: with D > 1 or many taps one VOLK dot
+ * product per output over the reversed taps (fir_filter_*'s method: the outputs
+ * decimation drops are never computed); with D = 1 and few taps tap by tap over the
+ * whole block (one VOLK scale-and-add per tap). Taps that are all real (ols_fir_ccf)
+ * use the complex-by-real kernels, half the work of complex taps. choose_method()
+ * picks the cheaper form from a cost model.
  */
 template <class T>
 class STREAMPROC_API ols_engine
@@ -77,13 +91,18 @@ public:
      * \param fft_size N; 0 picks it with choose_fft_size(). A given N must be at
      *        least the tap count and a multiple of D (else std::invalid_argument).
      */
-    ols_engine(const std::vector<T>& taps, unsigned decimation, size_t fft_size = 0);
+    ols_engine(const std::vector<T>& taps,
+               unsigned decimation,
+               size_t fft_size = 0,
+               fir_method method = fir_method::overlap_save);
     ~ols_engine();
     ols_engine(const ols_engine&) = delete;
     ols_engine& operator=(const ols_engine&) = delete;
 
     size_t ntaps() const { return d_ntaps; }
+    //! The FFT size (0 for the direct form).
     size_t fft_size() const { return d_nfft; }
+    fir_method method() const { return d_method; }
     unsigned decimation() const { return d_decim; }
     //! M: outputs per block.
     size_t block_outputs() const { return d_nout; }
@@ -122,18 +141,47 @@ public:
                                   bool is_complex,
                                   size_t max_span = 0);
 
+    /*!
+     * The cheaper method for \p ntaps taps and decimation \p decimation, from the
+     * modelled cost per output: the overlap-save cost of choose_fft_size()'s size
+     * against the direct form's (a + b * ntaps per output, or c * ntaps with D = 1
+     * and few taps), constants measured per type on the project machine (see
+     * docs/ols_fir.md for the crossover). \p complex_taps: ols_fir_ccc with taps that
+     * are not all real.
+     */
+    static fir_method choose_method(size_t ntaps,
+                                    unsigned decimation,
+                                    bool is_complex,
+                                    bool complex_taps,
+                                    size_t max_span = 0);
+    //! Modelled ns per output of each method (for choose_method and the tests).
+    static double overlap_save_cost(size_t ntaps,
+                                    unsigned decimation,
+                                    bool is_complex,
+                                    size_t fft_size);
+    static double
+    direct_cost(size_t ntaps, unsigned decimation, bool is_complex, bool complex_taps);
+
 private:
     static constexpr bool is_real = std::is_same<T, float>::value;
     static constexpr size_t frames = is_real ? 2 : 1; // frames per block
+    static constexpr size_t k_direct_block_inputs = 8192;
+    static constexpr size_t k_tap_major_max = 24; // direct form, D = 1: tap by tap
 
     void polyphase_setup();
     void polyphase_product(gr_complex* dst) const;
     const T* direct(const T* padded);
+    const T* direct_form(const T* src); // the direct method's block
+    bool tap_major() const;             // direct form, D = 1 and few taps: tap by tap
     const T* finish(const gr_complex* frame); // frame(s) -> the block's M outputs
 
     const std::vector<T> d_taps;
     const size_t d_ntaps;
     const unsigned d_decim;
+    const fir_method d_method;
+    bool d_real_taps = false;          // complex data, taps all real
+    volk::vector<float> d_reversed_re; // those taps, reversed, as floats
+    volk::vector<T> d_scratch;         // tap-major products
     size_t d_nfft = 0;
     size_t d_nfft_dec = 0; // N / D
     size_t d_nframe = 0;   // m: outputs per FFT frame

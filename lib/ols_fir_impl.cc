@@ -55,14 +55,27 @@ static unsigned checked_decimation(int decimation)
     return unsigned(decimation);
 }
 
-static size_t checked_fft_size(int fft_size)
+static int checked_fft_size(int fft_size)
 {
-    if (fft_size < 0)
+    if (fft_size < ols_fir<float, float>::overlap_save_auto)
         throw std::invalid_argument(
-            "ols_fir: fft_size must be 0 (automatic) or positive, got " +
+            "ols_fir: fft_size must be 0 (automatic), a positive FFT size, -1 (direct "
+            "form) or -2 (overlap-save, automatic size), got " +
             std::to_string(fft_size));
-    return size_t(fft_size);
+    return fft_size;
 }
+
+namespace {
+template <class TAP_T>
+bool any_complex(const std::vector<TAP_T>& taps)
+{
+    if constexpr (std::is_same<TAP_T, float>::value)
+        return false;
+    else
+        return std::any_of(
+            taps.begin(), taps.end(), [](const TAP_T& t) { return t.imag() != 0.0f; });
+}
+} // namespace
 
 template <class T, class TAP_T>
 ols_fir_impl<T, TAP_T>::ols_fir_impl(int decimation,
@@ -99,19 +112,37 @@ ols_fir_impl<T, TAP_T>::make_engine(const std::vector<TAP_T>& taps, size_t max_s
                 "ols_fir: tap " + std::to_string(i) +
                 " is not finite (NaN or Inf taps would make every "
                 "output non-finite)");
-    size_t nfft = d_fixed_fft;
-    if (nfft == 0) {
-        nfft = engine_t::choose_fft_size(
-            taps.size(), d_decim, std::is_same<T, gr_complex>::value, max_span);
-        if (nfft == 0)
-            throw std::invalid_argument(
-                "ols_fir: " + std::to_string(taps.size()) +
-                " taps do not fit the input buffer this running flowgraph allocated "
-                "(at most " +
-                std::to_string(max_span) +
-                " items); start the flowgraph with the longer filter instead");
+    constexpr bool is_complex = std::is_same<T, gr_complex>::value;
+    const size_t L = taps.size();
+    fir_method method = fir_method::overlap_save;
+    size_t nfft = 0;
+    if (d_fixed_fft > 0) {
+        nfft = size_t(d_fixed_fft);
+    } else if (d_fixed_fft == ols_fir<T, TAP_T>::direct_form) {
+        method = fir_method::direct;
+    } else {
+        if (d_fixed_fft == 0)
+            method = engine_t::choose_method(L, d_decim, is_complex, any_complex(taps));
+        if (method == fir_method::overlap_save) {
+            nfft = engine_t::choose_fft_size(L, d_decim, is_complex, max_span);
+            if (nfft == 0)
+                throw std::invalid_argument(
+                    "ols_fir: " + std::to_string(L) +
+                    " taps do not fit the input buffer this running flowgraph allocated "
+                    "(at most " +
+                    std::to_string(max_span) +
+                    " items); start the flowgraph with the longer filter instead");
+        }
     }
-    return std::make_unique<engine_t>(convert_taps<T>(taps), d_decim, nfft);
+    auto e = std::make_unique<engine_t>(convert_taps<T>(taps), d_decim, nfft, method);
+    this->d_logger->debug(
+        "{} taps, decimation {}: {} (fft_size {}, {} outputs per block)",
+        L,
+        d_decim,
+        method == fir_method::direct ? "direct form" : "overlap-save",
+        e->fft_size(),
+        e->block_outputs());
+    return e;
 }
 
 template <class T, class TAP_T>
@@ -145,7 +176,7 @@ void ols_fir_impl<T, TAP_T>::set_taps(const std::vector<TAP_T>& taps)
         return cap == 0 || d_stream.span_needed(e) <= cap;
     };
     if (!fits(*engine)) {
-        if (d_fixed_fft != 0)
+        if (d_fixed_fft != 0 && d_fixed_fft != ols_fir<T, TAP_T>::overlap_save_auto)
             throw std::invalid_argument(
                 "ols_fir: " + std::to_string(taps.size()) + " taps with fft_size " +
                 std::to_string(d_fixed_fft) +
@@ -196,6 +227,13 @@ int ols_fir_impl<T, TAP_T>::fft_size() const
 {
     gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(this->d_setlock));
     return int(d_stream.engine().fft_size());
+}
+
+template <class T, class TAP_T>
+std::string ols_fir_impl<T, TAP_T>::method() const
+{
+    gr::thread::scoped_lock lock(const_cast<gr::thread::mutex&>(this->d_setlock));
+    return d_stream.engine().method() == fir_method::direct ? "direct" : "overlap-save";
 }
 
 template <class T, class TAP_T>

@@ -24,7 +24,7 @@ private:
     using engine_t = ols_engine<T>;
 
     const unsigned d_decim;
-    const size_t d_fixed_fft;       // 0 = automatic
+    const int d_fixed_fft;          // 0 = automatic, -1 direct, -2 automatic size
     ols_stream<T> d_stream;         // block cursor, tap switches, history growth
     uint64_t d_generation_seen = 0; // to notice a tap switch (sample delay)
     std::vector<TAP_T> d_taps;
@@ -47,6 +47,7 @@ public:
     void set_taps(const std::vector<TAP_T>& taps) override;
     std::vector<TAP_T> taps() const override;
     int fft_size() const override;
+    std::string method() const override;
     int decimation() const override { return int(d_decim); }
     int block_outputs() const override;
     unsigned long long direct_blocks() const override;

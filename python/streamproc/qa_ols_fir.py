@@ -42,7 +42,7 @@ def run_filter(kind, x, taps, decim, fft_size=0, max_noutput=None, tags=()):
     make, src_t, sink_t, _, _ = TYPES[kind]
     tb = gr.top_block()
     src = src_t(x.tolist(), False, 1, list(tags))
-    filt = make(decim, taps.tolist(), fft_size)
+    filt = make(decim, taps.tolist(), fft_size=fft_size)
     sink = sink_t()
     tb.connect(src, filt, sink)
     if max_noutput is not None:
@@ -127,6 +127,48 @@ class qa_ols_fir(gr_unittest.TestCase):
                 self.assertEqual(len(y), n // decim)
                 self.assert_close(y, reference(x, h, decim), "n=%d D=%d" % (n, decim))
 
+    # ------------------------------------------------------------------ direct form
+    def test_005_direct_form_against_scipy(self):
+        """The direct polyphase form, forced, against lfilter(...)[::D]."""
+        direct = streamproc.ols_fir_fff.direct_form
+        for kind in TYPES:
+            for ntaps in (1, 2, 7, 33, 200):
+                for decim in (1, 2, 3, 8, 17):
+                    n = int(self.rng.integers(9000, 30000))
+                    x, h = self.data(kind, n), self.taps(kind, ntaps)
+                    y, _, filt = run_filter(kind, x, h, decim, fft_size=direct)
+                    self.assertEqual((filt.method(), filt.fft_size()), ("direct", 0))
+                    self.assert_close(y, reference(x, h, decim), "direct %s taps=%d D=%d n=%d" % (
+                        kind, ntaps, decim, n))
+                    if ntaps in (2, 33) and decim in (1, 17):
+                        for m in (1, 7):  # tiny work calls: bit-identical
+                            ym, _, _ = run_filter(kind, x, h, decim, fft_size=direct, max_noutput=m)
+                            np.testing.assert_array_equal(ym, y)
+
+    def test_006_automatic_method_choice(self):
+        """fft_size=0 picks the direct form for few taps and a large decimation (or D = 1
+        and very few taps) and overlap-save for long filters; -2 forces overlap-save."""
+        for kind in TYPES:
+            make = TYPES[kind][0]
+            self.assertEqual(make(64, [1.0] * 3).method(), "direct")
+            self.assertEqual(make(257, [1.0] * 3).method(), "direct")
+            self.assertEqual(make(1, [1.0] * 129).method(), "overlap-save")
+            self.assertEqual(make(8, [1.0] * 1025).method(), "overlap-save")
+            f = make(64, [1.0] * 3, fft_size=make.overlap_save_auto)
+            self.assertEqual(f.method(), "overlap-save")
+            self.assertGreater(f.fft_size(), 0)
+        self.assertEqual(streamproc.ols_fir_fff(1, [0.25, 0.5, 0.25]).method(), "direct")
+
+    def test_007_switch_method_with_set_taps(self):
+        """3 taps at D=1 run in the direct form, 129 taps by overlap-save, and back:
+        the switch keeps the stream continuous (checked piecewise against scipy)."""
+        for kind in ("fff", "ccf"):
+            h3 = self.taps(kind, 3)
+            self.assertEqual(TYPES[kind][0](1, h3.tolist()).method(), "direct")
+            self.switch_run(kind, h3, self.taps(kind, 129), 1, False)
+            self.switch_run(kind, self.taps(kind, 129), h3, 1, True)
+        self.switch_run("ccc", self.taps("ccc", 5), self.taps("ccc", 300), 64, False)
+
     # ------------------------------------------------------------------ work-call sizes
     def test_010_tiny_and_huge_calls_identical(self):
         for kind in TYPES:
@@ -181,7 +223,7 @@ class qa_ols_fir(gr_unittest.TestCase):
         tb = gr.top_block()
         src = src_t(x.tolist())
         thr = blocks.throttle(gr.sizeof_gr_complex if TYPES[kind][3] else gr.sizeof_float, 2e6)
-        filt = make(decim, h1.tolist(), 0)
+        filt = make(decim, h1.tolist())
         sink = sink_t()
         tb.connect(src, thr, filt, sink)
         tb.start()
@@ -242,12 +284,17 @@ class qa_ols_fir(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "decimation must be >= 1, got 0"):
             streamproc.ols_fir_ccc(0, [1.0])
         with self.assertRaisesRegex(ValueError, "fft_size 64 is smaller than the 100 taps"):
-            streamproc.ols_fir_ccf(1, [1.0] * 100, 64)
+            streamproc.ols_fir_ccf(1, [1.0] * 100, fft_size=64)
         with self.assertRaisesRegex(ValueError, "fft_size 1000 is not a multiple of the decimation 3"):
-            streamproc.ols_fir_fff(3, [1.0] * 10, 1000)
+            streamproc.ols_fir_fff(3, [1.0] * 10, fft_size=1000)
         with self.assertRaisesRegex(ValueError, "fft_size must be 0 .* got -5"):
-            streamproc.ols_fir_fff(1, [1.0], -5)
-        filt = streamproc.ols_fir_fff(1, [1.0] * 10, 64)
+            streamproc.ols_fir_fff(1, [1.0], fft_size=-5)
+        # fft_filter_*(decimation, taps, nthreads): a third positional argument is
+        # refused with the reason, not taken as a 1-point FFT
+        for make in (streamproc.ols_fir_fff, streamproc.ols_fir_ccf, streamproc.ols_fir_ccc):
+            with self.assertRaisesRegex(TypeError, "keyword-only .*nthreads"):
+                make(8, [1.0] * 10, 1)
+        filt = streamproc.ols_fir_fff(1, [1.0] * 10, fft_size=64)
         with self.assertRaisesRegex(ValueError, "taps must not be empty"):
             filt.set_taps([])
         with self.assertRaisesRegex(ValueError, "fft_size 64 is smaller than the 65 taps"):

@@ -11,6 +11,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/gr_complex.h>
 #include <gnuradio/streamproc/api.h>
+#include <string>
 #include <vector>
 
 namespace gr {
@@ -31,6 +32,13 @@ namespace streamproc {
  * smaller, so the outputs that decimation drops are never computed. fft_size = 0 picks
  * the FFT size with the lowest modelled cost per output for the tap count and
  * decimation (see docs/ols_fir.md).
+ *
+ * For few taps and a large decimation the time domain is cheaper than any FFT:
+ * fft_size = 0 chooses between overlap-save and the direct polyphase form (one VOLK
+ * dot product per kept output over the taps reversed once, as fir_filter_* computes
+ * it; with D = 1 and few taps one VOLK scale-and-add per tap over a block) from a
+ * cost model per type, tap count and decimation; method() tells which, and the
+ * choice is logged at debug level. Both give the same outputs (to rounding).
  *
  * Blocks of outputs are laid out from the start of the stream whatever the work-call
  * sizes, so tiny and huge work calls give bit-identical output, and the last,
@@ -53,8 +61,11 @@ public:
     /*!
      * \param decimation keep every decimation-th output (>= 1)
      * \param taps filter taps (at least one)
-     * \param fft_size FFT size; 0 picks it automatically. A given size must be at
-     *        least the tap count and a multiple of the decimation.
+     * \param fft_size 0 (automatic): the cheaper method and FFT size from the cost
+     *        model; a positive size: overlap-save with that FFT size (at least the tap
+     *        count and a multiple of the decimation); direct_form (-1): the direct
+     *        polyphase form; overlap_save_auto (-2): overlap-save with the automatic
+     *        size. Keyword-only in Python (fft_filter_*'s third argument is nthreads).
      */
     static sptr make(int decimation, const std::vector<TAP_T>& taps, int fft_size = 0);
 
@@ -63,8 +74,15 @@ public:
     virtual void set_taps(const std::vector<TAP_T>& taps) = 0;
     //! The taps in use, or the new ones once set_taps() has been called.
     virtual std::vector<TAP_T> taps() const = 0;
-    //! The FFT size in use.
+    //! fft_size value that forces the direct polyphase form.
+    static constexpr int direct_form = -1;
+    //! fft_size value that forces overlap-save with the automatic FFT size.
+    static constexpr int overlap_save_auto = -2;
+
+    //! The FFT size in use (0 with the direct form).
     virtual int fft_size() const = 0;
+    //! The method in use: "overlap-save" or "direct".
+    virtual std::string method() const = 0;
     virtual int decimation() const = 0;
     //! Outputs computed per FFT block.
     virtual int block_outputs() const = 0;

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ols_fir.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(f9657cdf3e44760a66d4ddded8f83648)                     */
+/* BINDTOOL_HEADER_FILE_HASH(7a84d6edc0abb7a8c7fb24a0e2e8966d)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -34,11 +34,29 @@ void bind_ols_fir_template(py::module& m, const char* classname)
         .def(py::init(&ols_fir::make),
              py::arg("decimation"),
              py::arg("taps"),
+             py::kw_only(),
              py::arg("fft_size") = 0,
              D(ols_fir, make))
+        // fft_filter_*(decimation, taps, nthreads): say why a third positional
+        // argument is refused instead of taking it as an FFT size
+        .def(py::init([classname](int, const std::vector<TAP_T>&, int value) {
+                 throw py::type_error(
+                     std::string(classname) + "(decimation, taps, " +
+                     std::to_string(value) +
+                     "): the FFT size is keyword-only (fft_size=N); the third "
+                     "positional argument of fft_filter_* is nthreads, which " +
+                     classname + " does not need (drop it)");
+                 return std::shared_ptr<ols_fir>();
+             }),
+             py::arg("decimation"),
+             py::arg("taps"),
+             py::arg("nthreads"))
+        .def_readonly_static("direct_form", &ols_fir::direct_form)
+        .def_readonly_static("overlap_save_auto", &ols_fir::overlap_save_auto)
         .def("set_taps", &ols_fir::set_taps, py::arg("taps"), D(ols_fir, set_taps))
         .def("taps", &ols_fir::taps, D(ols_fir, taps))
         .def("fft_size", &ols_fir::fft_size, D(ols_fir, fft_size))
+        .def("method", &ols_fir::method, D(ols_fir, method))
         .def("decimation", &ols_fir::decimation, D(ols_fir, decimation))
         .def("block_outputs", &ols_fir::block_outputs, D(ols_fir, block_outputs))
         .def("direct_blocks", &ols_fir::direct_blocks, D(ols_fir, direct_blocks));

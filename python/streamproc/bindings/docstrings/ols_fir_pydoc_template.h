@@ -26,7 +26,10 @@ static const char* __doc_gr_streamproc_ols_fir_make =
 Args:
     decimation: keep every decimation-th output (>= 1)
     taps: filter taps (at least one)
-    fft_size: FFT size; 0 = automatic. Must be >= len(taps) and a multiple of decimation.)doc";
+    fft_size: keyword-only. 0 = automatic (method and FFT size from the cost model); a
+        positive FFT size (>= len(taps), a multiple of decimation) forces overlap-save;
+        direct_form (-1) forces the direct polyphase form; overlap_save_auto (-2)
+        overlap-save with the automatic size.)doc";
 
 static const char* __doc_gr_streamproc_ols_fir_set_taps =
     R"doc(New taps (any count), effective at the next block boundary.)doc";
@@ -34,13 +37,17 @@ static const char* __doc_gr_streamproc_ols_fir_set_taps =
 static const char* __doc_gr_streamproc_ols_fir_taps =
     R"doc(The taps in use (or the newest set).)doc";
 
-static const char* __doc_gr_streamproc_ols_fir_fft_size = R"doc(The FFT size in use.)doc";
+static const char* __doc_gr_streamproc_ols_fir_fft_size =
+    R"doc(The FFT size in use (0 with the direct form).)doc";
+
+static const char* __doc_gr_streamproc_ols_fir_method =
+    R"doc(The method in use: "overlap-save" or "direct".)doc";
 
 static const char* __doc_gr_streamproc_ols_fir_decimation =
     R"doc(The decimation factor.)doc";
 
 static const char* __doc_gr_streamproc_ols_fir_block_outputs =
-    R"doc(Outputs computed per FFT block.)doc";
+    R"doc(Outputs computed per block.)doc";
 
 static const char* __doc_gr_streamproc_ols_fir_direct_blocks =
     R"doc(Blocks filtered directly because their input held NaN or Inf.)doc";
