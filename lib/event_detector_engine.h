@@ -141,7 +141,7 @@ private:
     void settle(detected_event& ev, std::vector<detected_event>& out);
     void flush_waiting(uint64_t n, std::vector<detected_event>& out, bool force);
     void end_of_chunk();
-    bool skip_quiet_chunk(const float* power);
+    size_t skip_quiet_chunks(const float* power, size_t count);
 
     const detector_config d_cfg;
     const uint64_t d_delay; // W / 2

@@ -375,10 +375,13 @@ void event_detector_impl<T>::forecast(int noutput_items,
         ninput_items_required[0] = int(hist + 1);
         return;
     }
+    // At least one item not processed yet: with only the held-back items readable, a
+    // call would do nothing, and GNU Radio calls a block again at once as long as its
+    // forecast is met (a busy loop that took a core from the upstream blocks).
     const uint64_t held = d_seen - this->nitems_read(0);
     const size_t keep = std::max<size_t>(d_latency, 1);
-    const size_t lacking = keep > held ? size_t(keep - held) : 0;
-    ninput_items_required[0] = int(hist + size_t(noutput_items) + lacking);
+    ninput_items_required[0] =
+        int(hist + std::max<uint64_t>(held + 1, uint64_t(noutput_items) + keep));
 }
 
 template <class T>

@@ -143,6 +143,54 @@ __attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict ac
 }
 #endif
 
+// The direct form with D = 1 and few real taps, on floats: out[k] = sum_{i<L} rev[i] *
+// x[k + i*c] for k < n (c = 1 for real data, 2 for interleaved complex data: re and im
+// alike). AVX2 + FMA, 32 outputs at a time with the taps broadcast; the last < 32
+// outputs of a block in plain C++ (block positions are fixed from the stream start, so
+// the same outputs always take the same path). Without AVX2 the block goes tap by tap
+// through VOLK instead (direct_form()).
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define STREAMPROC_HAVE_AVX2_SHORT_FIR 1
+__attribute__((target("avx2,fma"))) void short_fir_avx2(float* __restrict out,
+                                                        const float* __restrict x,
+                                                        const float* __restrict rev,
+                                                        size_t L,
+                                                        size_t c,
+                                                        size_t n)
+{
+    size_t k = 0;
+    for (; k + 32 <= n; k += 32) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t i = 0; i < L; ++i) {
+            const __m256 h = _mm256_broadcast_ss(rev + i);
+            const float* p = x + k + i * c;
+            a0 = _mm256_fmadd_ps(h, _mm256_loadu_ps(p), a0);
+            a1 = _mm256_fmadd_ps(h, _mm256_loadu_ps(p + 8), a1);
+            a2 = _mm256_fmadd_ps(h, _mm256_loadu_ps(p + 16), a2);
+            a3 = _mm256_fmadd_ps(h, _mm256_loadu_ps(p + 24), a3);
+        }
+        _mm256_storeu_ps(out + k, a0);
+        _mm256_storeu_ps(out + k + 8, a1);
+        _mm256_storeu_ps(out + k + 16, a2);
+        _mm256_storeu_ps(out + k + 24, a3);
+    }
+    for (; k < n; ++k) {
+        float acc = 0.0f;
+        for (size_t i = 0; i < L; ++i)
+            acc += rev[i] * x[k + i * c];
+        out[k] = acc;
+    }
+}
+
+bool pick_short_fir()
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+const bool have_short_fir_avx2 = pick_short_fir();
+#endif
+
 using polyphase_mac_fn =
     void (*)(float*, const float*, const float*, const float*, size_t, size_t);
 
@@ -177,12 +225,13 @@ struct method_constants {
     double ols_ns_per_unit; // overlap-save: ns per unit of ols_units()
     double dot_ns;          // direct form, one dot product per output: fixed part
     double dot_ns_per_tap;  //   and per tap
-    double tap_ns;          // direct form, D = 1 tap by tap: ns per tap and output
+    double tap_ns;          // direct form, D = 1 and few taps (tap by tap): fixed part
+    double tap_ns_per_tap;  //   and per tap
 };
 constexpr method_constants k_method[3] = {
-    { 1.0, 10.0, 0.12, 0.27 },
-    { 1.0, 10.0, 0.18, 0.60 },
-    { 1.0, 10.0, 0.36, 0.65 },
+    { 1.0, 10.0, 0.12, 0.45, 0.02 },
+    { 1.0, 10.0, 0.18, 0.90, 0.05 },
+    { 1.0, 10.0, 0.36, 0.00, 0.60 },
 };
 
 int method_kind(bool is_complex, bool complex_taps)
@@ -275,7 +324,7 @@ double ols_engine<T>::direct_cost(size_t ntaps,
 {
     const method_constants& k = k_method[method_kind(is_complex, complex_taps)];
     if (decimation <= 1 && ntaps <= k_tap_major_max)
-        return k.tap_ns * double(ntaps);
+        return k.tap_ns + k.tap_ns_per_tap * double(ntaps);
     return k.dot_ns + k.dot_ns_per_tap * double(ntaps);
 }
 
@@ -497,6 +546,17 @@ const T* ols_engine<T>::direct_form(const T* src)
     if (rev) {
         const size_t c = is_real ? 1 : 2; // floats per item
         const unsigned n = unsigned(M * c);
+#ifdef STREAMPROC_HAVE_AVX2_SHORT_FIR
+        if (have_short_fir_avx2) {
+            short_fir_avx2(reinterpret_cast<float*>(d_out.data()),
+                           reinterpret_cast<const float*>(src),
+                           rev,
+                           L,
+                           c,
+                           n);
+            return d_out.data();
+        }
+#endif
         float* acc = reinterpret_cast<float*>(d_out.data());
         float* tmp = reinterpret_cast<float*>(d_scratch.data());
         const float* x = reinterpret_cast<const float*>(src);
