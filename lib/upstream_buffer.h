@@ -42,10 +42,11 @@ namespace streamproc {
 class upstream_buffer
 {
 public:
-    //! Items of input the buffer in front of a block should hold (256-512 KiB of
-    //! float or complex): 32 Ki complex items were enough in the measurement above,
-    //! the rest is headroom for the upstream's own call sizes.
-    static constexpr size_t default_items = size_t(1) << 16;
+    //! Items of input the buffer in front of a block should hold (128-256 KiB of
+    //! float or complex): 32 Ki complex items were enough in the measurement above;
+    //! 64 Ki made blocks behind a slow default-buffer upstream slower (their input
+    //! left the L2 cache).
+    static constexpr size_t default_items = size_t(1) << 15;
 
     /*!
      * Call from the constructor, after set_history() and set_relative_rate(), and

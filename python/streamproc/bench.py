@@ -75,19 +75,47 @@ def bench_taps(ntaps, complex_taps):
     return h.tolist()
 
 
+UPSTREAMS = {"mmap": "mmap_file_source", "file_source": "blocks.file_source",
+             "vector_source": "vector_source+head"}
+
+
+def _upstream(tb, case, itemsize, path):
+    """The block that feeds the measured one: our mmap_file_source (8 MiB buffer),
+    blocks.file_source, or vector_source(repeat) -> head (GNU Radio's default buffers,
+    like an SDR source or any ordinary block); all deliver the file's item count."""
+    from gnuradio import blocks, streamproc
+
+    kind = case.get("upstream", "mmap")
+    if kind == "mmap":
+        return streamproc.mmap_file_source(itemsize, path)
+    if kind == "file_source":
+        return blocks.file_source(itemsize, path, False)
+    import numpy as np
+    nitems = os.path.getsize(path) // itemsize
+    pattern = np.fromfile(path, dtype=np.uint8, count=8192 * itemsize)
+    src = blocks.vector_source_b(pattern.tolist(), True, itemsize)
+    head = blocks.head(itemsize, nitems)
+    tb.connect(src, head)
+    return head
+
+
 def _filter_chain(which, path, case):
-    """mmap_file_source -> ols_fir_T -> null_sink against the same with fft_filter_T
-    (both read the file the same way: only the filter differs)."""
+    """upstream -> ols_fir_T / fft_filter_T / fir_filter_T -> null_sink (the same
+    upstream for all: only the filter differs)."""
     from gnuradio import blocks, filter as grfilter, gr, streamproc
 
     kind = case["type"]
     itemsize = 4 if kind == "fff" else 8
     taps = bench_taps(case["ntaps"], kind == "ccc")
-    make = getattr(streamproc, "ols_fir_" + kind) if which == "ours" else \
-        getattr(grfilter, "fft_filter_" + kind)
     tb = gr.top_block()
+    up = _upstream(tb, case, itemsize, path)
+    if which == "upstream":  # the upstream's own rate
+        tb.connect(up, blocks.null_sink(itemsize))
+        return tb
+    make = {"ours": getattr(streamproc, "ols_fir_" + kind), "stock": getattr(grfilter, "fft_filter_" + kind),
+            "fft": getattr(grfilter, "fft_filter_" + kind), "fir": getattr(grfilter, "fir_filter_" + kind)}[which]
     filt = make(case["decim"], taps)
-    tb.connect(streamproc.mmap_file_source(itemsize, path), filt, blocks.null_sink(itemsize))
+    tb.connect(up, filt, blocks.null_sink(itemsize))
     tb.measured = [filt]  # the block whose own CPU time is reported too
     return tb
 
@@ -102,7 +130,7 @@ def _spectral_chain(which, path, case):
     window = fft.window.hann(n)
     itemsize = case["itemsize"]
     tb = gr.top_block()
-    src = streamproc.mmap_file_source(itemsize, path)
+    src = _upstream(tb, case, itemsize, path)
     if which == "ours":
         if kind == "stft_fc":
             blk = streamproc.stft_fc(n, case["hop"], window)
@@ -132,7 +160,7 @@ def _detector_chain(which, path, case):
 
     window = 64
     tb = gr.top_block()
-    src = streamproc.mmap_file_source(4, path)
+    src = _upstream(tb, case, 4, path)
     if which == "ours":
         det = streamproc.event_detector_f(window=window, sample_rate=1e6)
         dbg = blocks.message_debug()
@@ -148,40 +176,62 @@ def _detector_chain(which, path, case):
     return tb
 
 
-class _NumpyPipeline:
-    """What a user would write without GNU Radio: load the file with numpy, filter it
-    (scipy's overlap-add FFT convolution), square, moving average, threshold, edges."""
+class _NumpyStream:
+    """The numpy stream processor `streamproc detect` replaces: mmap the file, walk it
+    in 1 M-sample chunks with 1000 samples of overlap, np.convolve(np.abs(x), kernel)
+    with the same taps, count the threshold crossings."""
 
     def __init__(self, path, case):
         self.path, self.case = path, case
 
     def run(self):
+        import mmap
         import numpy as np
-        from scipy import signal
 
-        taps = np.loadtxt(self.case["taps_file"], delimiter=",")
-        x = np.fromfile(self.path, dtype=np.float32)
-        y = signal.oaconvolve(x, taps.astype(np.float32))[:len(x)]
-        p = y.astype(np.float64) ** 2
-        c = np.cumsum(p)
-        w = 64
-        s = (c[w:] - c[:-w]) / w
-        floor = np.median(s)
-        above = s > 10 * floor
-        edges = np.flatnonzero(np.diff(above.astype(np.int8)))
-        self.events = len(edges) // 2
+        kernel = [float(t) for t in open(self.case["taps_file"]).read().split(",")]
+        with open(self.path, "rb") as f:
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            x = np.frombuffer(mm, dtype=np.float32)
+            chunk, overlap, count = 1 << 20, 1000, 0
+            for s in range(0, len(x), chunk):
+                y = np.convolve(np.abs(x[max(0, s - overlap):s + chunk]), kernel)
+                count += int(np.count_nonzero(np.diff((y > 3.0).astype(np.int8)) == 1))
+            del x, y
+            mm.close()
+        self.events = count
 
 
 def _pipeline_chain(which, path, case):
-    """`streamproc detect` (mmap -> 129-tap ols_fir_fff -> event_detector_f, the
-    detect_chain block) against the numpy pipeline above."""
+    """`streamproc detect` (mmap -> ols_fir_fff -> event_detector_f, the detect_chain
+    block) against the numpy stream processor above, with the same taps."""
     if which == "stock":
-        return _NumpyPipeline(path, case)
+        return _NumpyStream(path, case)
     from .detect import DetectOptions, build_flowgraph, read_taps
     from .formats import open_recording
 
     options = DetectOptions(rate=1e6, taps=read_taps(case["taps_file"]))
     return build_flowgraph(open_recording(path, "f32"), options)[0]
+
+
+def _live_chain(which, path, case):
+    """The chain of a live receiver on a cf32 stream: ols_fir_ccf(8, 129 taps) ->
+    event_detector_c against fir_filter_ccf(8) -> complex_to_mag_squared ->
+    moving_average_ff -> threshold_ff, behind the given upstream."""
+    from gnuradio import blocks, filter as grfilter, gr, streamproc
+
+    taps = bench_taps(129, False)
+    tb = gr.top_block()
+    up = _upstream(tb, case, 8, path)
+    if which == "ours":
+        det = streamproc.event_detector_c(window=64, sample_rate=1e6)
+        dbg = blocks.message_debug()
+        tb.connect(up, streamproc.ols_fir_ccf(8, taps), det)
+        tb.msg_connect(det, "events", dbg, "store")
+    else:
+        tb.connect(up, grfilter.fir_filter_ccf(8, taps), blocks.complex_to_mag_squared(),
+                   blocks.moving_average_ff(64, 1.0 / 64, 4000), blocks.threshold_ff(5.0, 10.0, 0),
+                   blocks.null_sink(4))
+    return tb
 
 
 def _formats_chain(which, path, case):
@@ -257,7 +307,7 @@ for p in paths.values():
 
 
 CHAINS = {"source": _source_chain, "filter": _filter_chain, "spectral": _spectral_chain, "formats": _formats_chain,
-          "detector": _detector_chain, "pipeline": _pipeline_chain}
+          "detector": _detector_chain, "pipeline": _pipeline_chain, "live": _live_chain}
 
 
 def bench_child(args):
@@ -328,7 +378,7 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter", "spectral", "detector", "pipeline", "formats", "soak")
+BENCHES = ("source", "filter", "spectral", "detector", "live", "pipeline", "formats", "soak")
 
 
 def soak(workdir, big, made, runs_out):
@@ -377,25 +427,37 @@ def soak(workdir, big, made, runs_out):
 def spectral_cases():
     n = 1024
     stock_stft = {"stft_fc": "s2v+fft_vfc", "stft_cc": "s2v+fft_vcc"}
-    cases = [{"bench": "spectral", "type": k, "fft_size": n, "hop": n // 2, "navg": 1,
-              "itemsize": 4 if k == "stft_fc" else 8, "name": "%s 50%%" % k,
-              "ours": k, "stock": stock_stft[k]} for k in ("stft_fc", "stft_cc")]
-    for navg in (1, 8):
-        cases.append({"bench": "spectral", "type": "welch_cf", "fft_size": n, "hop": n // 2, "navg": navg,
-                      "itemsize": 8, "name": "welch_cf navg=%d" % navg, "ours": "welch_cf",
-                      "stock": "logpwrfft_c" + (" avg" if navg > 1 else "")})
+    cases = []
+    for up in UPSTREAMS:
+        cases += [{"bench": "spectral", "type": k, "fft_size": n, "hop": n // 2, "navg": 1, "upstream": up,
+                   "itemsize": 4 if k == "stft_fc" else 8, "name": "%s 50%% %s" % (k, up),
+                   "ours": k, "stock": stock_stft[k]} for k in ("stft_fc", "stft_cc")]
+        for navg in (1, 8):
+            cases.append({"bench": "spectral", "type": "welch_cf", "fft_size": n, "hop": n // 2, "navg": navg,
+                          "upstream": up, "itemsize": 8, "name": "welch_cf navg=%d %s" % (navg, up),
+                          "ours": "welch_cf", "stock": "logpwrfft_c" + (" avg" if navg > 1 else "")})
     return cases
 
 
 def filter_cases(ntaps_list, decims):
+    """The matrix: upstream x type x taps x D; ours against fft_filter and (D > 1)
+    fir_filter; the upstream's own rate once per upstream and type."""
     cases = []
-    for kind in ("fff", "ccc", "ccf"):
-        for ntaps in ntaps_list:
-            for decim in decims:
-                cases.append({"bench": "filter", "type": kind, "ntaps": ntaps, "decim": decim,
-                              "itemsize": 4 if kind == "fff" else 8,
-                              "name": "%s %d taps D=%d" % (kind, ntaps, decim),
-                              "ours": "ols_fir_" + kind, "stock": "fft_filter_" + kind})
+    for up in UPSTREAMS:
+        for kind in ("fff", "ccc", "ccf"):
+            itemsize = 4 if kind == "fff" else 8
+            cases.append({"bench": "filter", "type": kind, "ntaps": 1, "decim": 1, "itemsize": itemsize,
+                          "upstream": up, "name": "upstream %s %s" % (up, kind), "ours": UPSTREAMS[up],
+                          "stock": "-", "ours_only": True, "impls": ["upstream"]})
+            for ntaps in ntaps_list:
+                for decim in decims:
+                    stocks = ["fft", "fir"] if decim > 1 else ["fft"]
+                    cases.append({"bench": "filter", "type": kind, "ntaps": ntaps, "decim": decim,
+                                  "itemsize": itemsize, "upstream": up,
+                                  "name": "%s %d taps D=%d %s" % (kind, ntaps, decim, up),
+                                  "ours": "ols_fir_" + kind, "stock": "+".join(
+                                      "%s_filter_%s" % (st, kind) for st in stocks),
+                                  "impls": ["ours"] + stocks})
     return cases
 
 
@@ -437,38 +499,47 @@ def bench(args):
     made = []
     try:
         if "pipeline" in only:
-            taps_file = os.path.join(workdir, "streamproc-bench-taps129.txt")
-            made.append(taps_file)
-            with open(taps_file, "w") as f:
-                import numpy as np
-                k = np.arange(129) - 64
-                h = 0.4 * np.sinc(0.4 * k) * np.hamming(129)  # low-pass at 0.2 x the rate
-                f.write(",".join(repr(float(t)) for t in h / h.sum()))
+            taps_files = {}
+            for label, h in (("3 taps", [0.25, 0.5, 0.25]), ("129 taps", None)):
+                taps_file = os.path.join(workdir, "streamproc-bench-taps%s.txt" % label.split()[0])
+                made.append(taps_file)
+                if h is None:
+                    import numpy as np
+                    k = np.arange(129) - 64
+                    h = 0.4 * np.sinc(0.4 * k) * np.hamming(129)  # low-pass at 0.2 x the rate
+                    h = (h / h.sum()).tolist()
+                with open(taps_file, "w") as f:
+                    f.write(",".join(repr(float(t)) for t in h))
+                taps_files[label] = taps_file
             for size in sizes:
                 path = prepare_file(workdir, size, made)
-                # numpy holds the whole file several times over: only up to 1 GiB
-                case = {"bench": "pipeline", "itemsize": 4, "name": "detect pipeline", "taps_file": taps_file,
-                        "ours": "streamproc detect", "stock": "numpy+scipy", "ours_only": size > (1 << 30)}
-                rows.append(bench_pair(case, path, args.runs))
+                for label, taps_file in taps_files.items():
+                    case = {"bench": "pipeline", "itemsize": 4, "name": "detect pipeline " + label,
+                            "taps_file": taps_file, "taps_label": label,
+                            "ours": "streamproc detect", "stock": "numpy stream"}
+                    rows.append(bench_pair(case, path, args.runs))
         if "source" in only:
             for size in sizes:
                 path = prepare_file(workdir, size, made)
                 case = {"bench": "source", "itemsize": 4, "name": "source",
                         "ours": "mmap_file_source", "stock": "blocks.file_source"}
                 rows.append(bench_pair(case, path, args.runs))
-        if "filter" in only or "spectral" in only or "detector" in only:
+        if "filter" in only or "spectral" in only or "detector" in only or "live" in only:
             path = prepare_file(workdir, parse_size(args.filter_size), made)
             cases = []
             if "filter" in only:
-                # what mmap_file_source -> null_sink alone reaches on the same file: no
-                # chain with a filter between them can be faster
-                cases.append({"bench": "source", "itemsize": 8, "name": "source ceiling",
-                              "ours": "mmap_file_source", "stock": "-", "ours_only": True})
+                # with each upstream's own rate (upstream -> null_sink): no chain with a
+                # filter behind it can be faster
                 cases += filter_cases(ntaps_list, decims)
             cases += spectral_cases() if "spectral" in only else []
             if "detector" in only:
-                cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f",
-                              "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
+                for up in UPSTREAMS:
+                    cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f %s" % up,
+                                  "upstream": up, "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
+            if "live" in only:
+                for up in UPSTREAMS:
+                    cases.append({"bench": "live", "itemsize": 8, "name": "live chain %s" % up, "upstream": up,
+                                  "ours": "ols_fir_ccf+det_c", "stock": "fir_filter+mag2+thresh"})
             for case in cases:
                 rows.append(bench_pair(case, path, args.runs))
         if "soak" in only:
@@ -501,13 +572,17 @@ def bench(args):
 
 
 def bench_pair(case, path, runs):
-    results = {"ours": [], "stock": []}
+    """Runs each implementation of the case `runs` times, rotating their order from run
+    to run; the row compares ours with the best (fastest median) stock one."""
+    impls = case.get("impls") or (["ours"] if case.get("ours_only") else ["ours", "stock"])
+    results = {w: [] for w in impls}
     nbytes = os.path.getsize(path)
     for r in range(runs):
-        order = ("ours", "stock") if r % 2 == 0 else ("stock", "ours")
+        k = r % len(impls)
+        order = impls[k:] + impls[:k]
+        if r % 2:
+            order = order[::-1]
         for which in order:
-            if which == "stock" and case.get("ours_only"):
-                continue
             res = run_child(case, which, path)
             results[which].append(res)
             print("#   %s %s run %d/%d: %s %.0f MB/s" % (
@@ -525,19 +600,21 @@ def bench_pair(case, path, runs):
             out["block_ns_per_sample"] = statistics.median(x["block_cpu_s"] for x in rs) / nsamples * 1e9
         return out
 
-    ours = summary(results["ours"])
-    if not results["stock"]:
-        return {"bench": case["bench"], "case": case, "ours": case["ours"], "stock": "-",
-                "size": human(nbytes), "bytes": nbytes, "runs": runs, "ours_stats": ours,
-                "stock_stats": None, "ratio": None, "median_pair_ratio": None}
-    stock = summary(results["stock"])
-    pair_ratios = [s["seconds"] / o["seconds"] for o, s in zip(results["ours"], results["stock"])]
+    first = impls[0]
+    ours = summary(results[first])
     row = {"bench": case["bench"], "case": case, "ours": case["ours"], "stock": case["stock"],
            "size": human(nbytes), "bytes": nbytes, "runs": runs, "ours_stats": ours,
-           "stock_stats": stock, "ratio": ours["mb_per_s"] / stock["mb_per_s"],
-           "median_pair_ratio": statistics.median(pair_ratios)}
-    if "block_ns_per_sample" in ours and "block_ns_per_sample" in stock:
-        row["block_ratio"] = stock["block_ns_per_sample"] / ours["block_ns_per_sample"]
+           "stock_stats": None, "ratio": None, "median_pair_ratio": None}
+    stocks = {w: summary(results[w]) for w in impls[1:]}
+    if not stocks:
+        return row
+    best = max(stocks, key=lambda w: stocks[w]["mb_per_s"])
+    row.update(stocks_stats=stocks, best_stock=best, stock_stats=stocks[best],
+               ratio=ours["mb_per_s"] / stocks[best]["mb_per_s"],
+               median_pair_ratio=statistics.median(
+                   s["seconds"] / o["seconds"] for o, s in zip(results[first], results[best])))
+    if "block_ns_per_sample" in ours and "block_ns_per_sample" in stocks[best]:
+        row["block_ratio"] = stocks[best]["block_ns_per_sample"] / ours["block_ns_per_sample"]
     return row
 
 
@@ -554,12 +631,14 @@ def report(rows, as_json):
     print("-" * len(head))
     for r in rows:
         o, s, c = r["ours_stats"], r["stock_stats"], r["case"]
+        up = {"mmap": "mmap", "file_source": "file", "vector_source": "vec"}.get(c.get("upstream"), "")
         label = {"source": lambda: "-",
-                 "filter": lambda: "%d taps D=%d" % (c["ntaps"], c["decim"]),
+                 "filter": lambda: "%d taps D=%d %s" % (c["ntaps"], c["decim"], up),
                  "spectral": lambda: "N=%d hop=%d" % (c["fft_size"], c["hop"]) +
-                 (" avg %d" % c["navg"] if c["navg"] > 1 else ""),
-                 "detector": lambda: "window 64",
-                 "pipeline": lambda: "129 taps",
+                 (" avg %d" % c["navg"] if c["navg"] > 1 else "") + " " + up,
+                 "detector": lambda: "window 64 " + up,
+                 "live": lambda: "D=8 129 taps " + up,
+                 "pipeline": lambda: c["taps_label"],
                  "formats": lambda: c["kind"]}[c["bench"]]()
         if s is None:
             print("%-17s %-19s %-13s %5s %10.0f %10s %9.1f %6s %7.1fMB %9s %7.1fMB" % (
@@ -569,6 +648,7 @@ def report(rows, as_json):
         print("%-17s %-19s %-13s %5s %10.0f %10.0f %9.1f %5.2fx %7.1fMB %7.1fMB %7.1fMB" % (
             r["ours"], r["stock"], label, r["size"], o["mb_per_s"], s["mb_per_s"],
             o["msamples_per_s"], r["ratio"], o["peak_rss_mb"], s["peak_rss_mb"], o["rss_over_base_mb"]))
+    filter_matrix(rows)
     for r in rows:
         if r["bench"] == "spectral":
             c = r["case"]
@@ -583,10 +663,9 @@ def report(rows, as_json):
                 c["type"], c["ntaps"], c["decim"], r["ours_stats"]["block_ns_per_sample"],
                 r["stock_stats"]["block_ns_per_sample"], r["block_ratio"]))
     for r in rows:
-        if r["case"].get("name") == "source ceiling":
-            print("source ceiling (mmap_file_source -> null_sink, %s): %.0f MB/s = %.0f MS/s of float, "
-                  "%.0f MS/s of complex" % (r["size"], r["ours_stats"]["mb_per_s"],
-                                            r["ours_stats"]["mb_per_s"] / 4, r["ours_stats"]["mb_per_s"] / 8))
+        if r["bench"] == "pipeline" and r["ratio"]:
+            print("pipeline %s: streamproc detect %.0f MB/s, numpy stream processor %.0f MB/s: %.2fx" % (
+                r["case"]["taps_label"], r["ours_stats"]["mb_per_s"], r["stock_stats"]["mb_per_s"], r["ratio"]))
     fmt = {(r["case"]["stage"], r["case"]["kind"]): r for r in rows if r["bench"] == "formats"}
     base = fmt.get(("detect", "cf32_le"))
     for (stage, kind), r in sorted(fmt.items()):
@@ -597,7 +676,7 @@ def report(rows, as_json):
         elif stage == "source":
             print("formats: source %s %.1f MS/s, stock chain %.1f MS/s: %.2fx" % (
                 kind, o, r["stock_stats"]["msamples_per_s"], r["ratio"]))
-    for bench_name in ("source", "pipeline"):
+    for bench_name in ("source",):
         same = [r for r in rows if r["bench"] == bench_name and r["case"]["name"] != "source ceiling"]
         if len(same) > 1:
             peaks = [r["ours_stats"]["peak_rss_mb"] for r in same]
@@ -606,6 +685,37 @@ def report(rows, as_json):
     print("(medians of %d alternated runs per chain, each in a fresh process, file in page cache; "
           "MB/s and MS/s of input; RSS = ru_maxrss, which counts mapped file pages; +RSS = peak "
           "minus the interpreter with gnuradio imported)" % rows[0]["runs"])
+
+
+def filter_matrix(rows):
+    """One matrix per filter type: Msamples/s of input behind each upstream, ours,
+    fft_filter, fir_filter (D > 1), the ratio to the best stock filter, and the
+    upstream's own rate (a cell whose filters all run near it is upstream-bound)."""
+    cells = [r for r in rows if r["bench"] == "filter"]
+    if not cells:
+        return
+    own = {(r["case"]["upstream"], r["case"]["type"]): r["ours_stats"]["msamples_per_s"]
+           for r in cells if r["case"]["impls"] == ["upstream"]}
+    for kind in ("fff", "ccc", "ccf"):
+        mine = [r for r in cells if r["case"]["type"] == kind and r["case"]["impls"] != ["upstream"]]
+        if not mine:
+            continue
+        print("\nols_fir_%s matrix (Msamples/s of input; medians of %d):" % (kind, mine[0]["runs"]))
+        print("%-14s %6s %3s %8s %8s %8s %7s %9s" % (
+            "upstream", "taps", "D", "ours", "fft", "fir", "ratio", "upstream"))
+        for r in mine:
+            c, st = r["case"], r.get("stocks_stats", {})
+
+            def ms(w):
+                return "%8.1f" % st[w]["msamples_per_s"] if w in st else "%8s" % "-"
+            up_rate = own.get((c["upstream"], kind))
+            note = ""
+            if up_rate and max([r["ours_stats"]["msamples_per_s"]] +
+                               [v["msamples_per_s"] for v in st.values()]) > 0.8 * up_rate:
+                note = " upstream-bound"
+            print("%-14s %6d %3d %8.1f %s %s %6.2fx %9s%s" % (
+                c["upstream"], c["ntaps"], c["decim"], r["ours_stats"]["msamples_per_s"], ms("fft"), ms("fir"),
+                r["ratio"], "%.1f" % up_rate if up_rate else "-", note))
 
 
 def add_parser(sub):
@@ -632,7 +742,7 @@ def child_main(argv=None):
     ours|stock --file PATH` (started by bench itself)."""
     p = argparse.ArgumentParser(prog="python3 -m gnuradio.streamproc.bench")
     p.add_argument("--case", required=True)
-    p.add_argument("--which", required=True, choices=["ours", "stock"])
+    p.add_argument("--which", required=True, choices=["ours", "stock", "fft", "fir", "upstream"])
     p.add_argument("--file", required=True)
     return bench_child(p.parse_args(argv))
 
