@@ -115,20 +115,22 @@ double chunk_sum(const V* v, size_t w)
     return (l0 + l1) + (l2 + l3);
 }
 
-double chunk_sum_generic(const float* v, size_t w) { return chunk_sum(v, w); }
+// The sums of k consecutive chunks of w floats each (out[j] = chunk_sum(v + j*w, w)).
+void chunk_sums_generic(const float* v, size_t w, size_t k, double* out)
+{
+    for (size_t j = 0; j < k; ++j)
+        out[j] = chunk_sum(v + j * w, w);
+}
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define STREAMPROC_HAVE_AVX_CHUNK_SUM 1
-// The same sums with AVX: lane k of the vector is partial sum l_k above, fed the same
-// samples in the same order, so the result is the same double (no FMA, no
-// reassociation); two vectors of four floats per step for the add latency would change
-// the order, so one.
-__attribute__((target("avx"))) double chunk_sum_avx(const float* v, size_t w)
+// The same sums with AVX: lane l of a chunk's vector is partial sum l above, fed the
+// same samples in the same order, so each result is the same double (no FMA, no
+// reassociation). A chunk's sum is one dependent chain of adds; four chunks at a time
+// keep four independent chains in flight.
+__attribute__((target("avx"))) inline double
+chunk_tail(__m256d acc, const float* v, size_t i, size_t w)
 {
-    __m256d acc = _mm256_setzero_pd();
-    size_t i = 0;
-    for (; i + 4 <= w; i += 4)
-        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm_loadu_ps(v + i)));
     alignas(32) double l[4];
     _mm256_store_pd(l, acc);
     if (i < w)
@@ -139,21 +141,133 @@ __attribute__((target("avx"))) double chunk_sum_avx(const float* v, size_t w)
         l[2] += double(v[i + 2]);
     return (l[0] + l[1]) + (l[2] + l[3]);
 }
+
+__attribute__((target("avx"))) void
+chunk_sums_avx(const float* v, size_t w, size_t k, double* out)
+{
+    const size_t w4 = w / 4 * 4;
+    size_t j = 0;
+    for (; j + 4 <= k; j += 4) {
+        const float* c0 = v + j * w;
+        const float *c1 = c0 + w, *c2 = c1 + w, *c3 = c2 + w;
+        __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t i = 0; i < w4; i += 4) {
+            a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm_loadu_ps(c0 + i)));
+            a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm_loadu_ps(c1 + i)));
+            a2 = _mm256_add_pd(a2, _mm256_cvtps_pd(_mm_loadu_ps(c2 + i)));
+            a3 = _mm256_add_pd(a3, _mm256_cvtps_pd(_mm_loadu_ps(c3 + i)));
+        }
+        out[j] = chunk_tail(a0, c0, w4, w);
+        out[j + 1] = chunk_tail(a1, c1, w4, w);
+        out[j + 2] = chunk_tail(a2, c2, w4, w);
+        out[j + 3] = chunk_tail(a3, c3, w4, w);
+    }
+    for (; j < k; ++j) {
+        const float* c = v + j * w;
+        __m256d a = _mm256_setzero_pd();
+        for (size_t i = 0; i < w4; i += 4)
+            a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm_loadu_ps(c + i)));
+        out[j] = chunk_tail(a, c, w4, w);
+    }
+}
 #endif
 
-using chunk_sum_fn = double (*)(const float*, size_t);
+// The same for the squares of real samples, x[i] * x[i] rounded to float first (as the
+// block's VOLK product computes the power), so the sums equal those of the powers.
+void square_sums_generic(const float* v, size_t w, size_t k, double* out)
+{
+    float sq[4];
+    for (size_t j = 0; j < k; ++j) {
+        const float* c = v + j * w;
+        double l[4] = { 0.0, 0.0, 0.0, 0.0 };
+        size_t i = 0;
+        for (; i + 4 <= w; i += 4) {
+            for (size_t q = 0; q < 4; ++q) {
+                sq[q] = c[i + q] * c[i + q];
+                l[q] += double(sq[q]);
+            }
+        }
+        for (size_t q = 0; i + q < w; ++q) {
+            const float x2 = c[i + q] * c[i + q];
+            l[q] += double(x2);
+        }
+        out[j] = (l[0] + l[1]) + (l[2] + l[3]);
+    }
+}
 
-chunk_sum_fn pick_chunk_sum()
+#ifdef STREAMPROC_HAVE_AVX_CHUNK_SUM
+__attribute__((target("avx"))) inline __m256d sq4(const float* p)
+{
+    const __m128 x = _mm_loadu_ps(p);
+    return _mm256_cvtps_pd(_mm_mul_ps(x, x));
+}
+
+__attribute__((target("avx"))) inline double
+square_tail(__m256d acc, const float* v, size_t i, size_t w)
+{
+    alignas(32) double l[4];
+    _mm256_store_pd(l, acc);
+    for (size_t q = 0; i + q < w; ++q) {
+        const float x2 = v[i + q] * v[i + q];
+        l[q] += double(x2);
+    }
+    return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+__attribute__((target("avx"))) void
+square_sums_avx(const float* v, size_t w, size_t k, double* out)
+{
+    const size_t w4 = w / 4 * 4;
+    size_t j = 0;
+    for (; j + 4 <= k; j += 4) {
+        const float* c0 = v + j * w;
+        const float *c1 = c0 + w, *c2 = c1 + w, *c3 = c2 + w;
+        __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t i = 0; i < w4; i += 4) {
+            a0 = _mm256_add_pd(a0, sq4(c0 + i));
+            a1 = _mm256_add_pd(a1, sq4(c1 + i));
+            a2 = _mm256_add_pd(a2, sq4(c2 + i));
+            a3 = _mm256_add_pd(a3, sq4(c3 + i));
+        }
+        out[j] = square_tail(a0, c0, w4, w);
+        out[j + 1] = square_tail(a1, c1, w4, w);
+        out[j + 2] = square_tail(a2, c2, w4, w);
+        out[j + 3] = square_tail(a3, c3, w4, w);
+    }
+    for (; j < k; ++j) {
+        const float* c = v + j * w;
+        __m256d a = _mm256_setzero_pd();
+        for (size_t i = 0; i < w4; i += 4)
+            a = _mm256_add_pd(a, sq4(c + i));
+        out[j] = square_tail(a, c, w4, w);
+    }
+}
+#endif
+
+using chunk_sums_fn = void (*)(const float*, size_t, size_t, double*);
+
+chunk_sums_fn pick_chunk_sums()
 {
 #ifdef STREAMPROC_HAVE_AVX_CHUNK_SUM
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx"))
-        return chunk_sum_avx;
+        return chunk_sums_avx;
 #endif
-    return chunk_sum_generic;
+    return chunk_sums_generic;
 }
 
-const chunk_sum_fn chunk_sum_input = pick_chunk_sum();
+const chunk_sums_fn chunk_sums_input = pick_chunk_sums();
+
+chunk_sums_fn pick_square_sums()
+{
+#ifdef STREAMPROC_HAVE_AVX_CHUNK_SUM
+    if (chunk_sums_input == chunk_sums_avx)
+        return square_sums_avx;
+#endif
+    return square_sums_generic;
+}
+
+const chunk_sums_fn square_sums_input = pick_square_sums();
 } // namespace
 
 void event_detector_engine::end_of_chunk()
@@ -183,7 +297,15 @@ void event_detector_engine::end_of_chunk()
     d_chunk_clean = true;
 }
 
-size_t event_detector_engine::skip_quiet_chunks(const float* power, size_t count)
+size_t event_detector_engine::skip_quiet_samples(const float* x, size_t count)
+{
+    if (!(d_pos == 0 && !d_open && !d_waiting && d_have_floor))
+        return 0;
+    return skip_quiet_chunks(x, count, true);
+}
+
+size_t
+event_detector_engine::skip_quiet_chunks(const float* power, size_t count, bool squares)
 {
     // Nothing going on, at a chunk boundary: if no sample of a chunk can reach the
     // open threshold nor four times the floor (every window of it lies within this chunk
@@ -193,9 +315,15 @@ size_t event_detector_engine::skip_quiet_chunks(const float* power, size_t count
     // one is copied into it. Returns the samples skipped (whole chunks).
     const size_t w = d_cfg.window;
     size_t done = 0;
+    double sums[k_sum_batch];
+    size_t have = 0, next = 0; // sums[next .. have) are the chunks from `done` on
     while (count - done >= w) {
-        const float* chunk = power + done;
-        const double t = chunk_sum_input(chunk, w);
+        if (next == have) {
+            have = std::min<size_t>(k_sum_batch, (count - done) / w);
+            (squares ? square_sums_input : chunk_sums_input)(power + done, w, have, sums);
+            next = 0;
+        }
+        const double t = sums[next++];
         if (!std::isfinite(t))
             break;
         double floor_after =
@@ -217,9 +345,13 @@ size_t event_detector_engine::skip_quiet_chunks(const float* power, size_t count
         end_of_chunk();
         done += w;
     }
-    if (done > 0)
-        for (size_t k = 0; k < w; ++k)
-            d_ring[k] = double(power[done - w + k]);
+    if (done > 0) {
+        const float* last = power + done - w;
+        for (size_t k = 0; k < w; ++k) {
+            const float p = squares ? last[k] * last[k] : last[k];
+            d_ring[k] = double(p);
+        }
+    }
     return done;
 }
 
@@ -267,7 +399,7 @@ void event_detector_engine::run(const float* power,
     const double inv_w = 1.0 / double(w);
     for (size_t i = 0; i < count; ++i) {
         if (d_pos == 0 && !d_open && !d_waiting && d_have_floor && count - i >= w) {
-            const size_t skipped = skip_quiet_chunks(power + i, count - i);
+            const size_t skipped = skip_quiet_chunks(power + i, count - i, false);
             if (skipped > 0) {
                 i += skipped - 1;
                 continue;

@@ -114,6 +114,20 @@ public:
                  size_t n,
                  std::vector<detected_event>& out,
                  std::vector<event_edge>& edges);
+    /*!
+     * For real input: skips the leading quiet chunks of the samples \p x (as
+     * process() would on their powers x*x, rounded to float; the same state after),
+     * without the caller computing the powers. Returns the samples skipped (whole
+     * chunks, 0 when the detector is not at a quiet chunk boundary); the caller passes
+     * the rest to process().
+     */
+    size_t skip_quiet_samples(const float* x, size_t count);
+    //! Samples to the next chunk boundary when nothing is going on mid-chunk, else 0.
+    size_t quiet_until_boundary() const
+    {
+        return d_pos != 0 && !d_open && !d_waiting && d_have_floor ? d_cfg.window - d_pos
+                                                                   : 0;
+    }
     //! End of stream: emits the open and the waiting event (see above).
     void finish(std::vector<detected_event>& out);
     void finish(std::vector<detected_event>& out, std::vector<event_edge>& edges);
@@ -141,7 +155,7 @@ private:
     void settle(detected_event& ev, std::vector<detected_event>& out);
     void flush_waiting(uint64_t n, std::vector<detected_event>& out, bool force);
     void end_of_chunk();
-    size_t skip_quiet_chunks(const float* power, size_t count);
+    size_t skip_quiet_chunks(const float* power, size_t count, bool squares);
 
     const detector_config d_cfg;
     const uint64_t d_delay; // W / 2
@@ -160,6 +174,7 @@ private:
     uint64_t d_floor_chunks = 0;
     static constexpr uint64_t k_floor_chunks = 256;
     static constexpr uint64_t k_warmup_chunks = 16;
+    static constexpr size_t k_sum_batch = 16; // quiet chunks summed at a time
     double d_on = 0.0, d_off = 0.0;
 
     bool d_open = false;

@@ -349,7 +349,21 @@ void event_detector_impl<T>::detect(const T* in,
             }
             ++tag_i;
         }
-        const size_t k = end - done;
+        if constexpr (std::is_same<T, float>::value) {
+            // quiet stretches of real input: summed from the samples, no power array
+            const size_t skipped = d_engine.skip_quiet_samples(in + done, end - done);
+            done += skipped;
+            if (done == end)
+                continue;
+        }
+        size_t k = end - done;
+        if constexpr (std::is_same<T, float>::value) {
+            // quiet, but in the middle of a chunk (a work call ended there): powers up
+            // to the chunk boundary only, then the quiet stretch is summed again
+            const size_t b = d_engine.quiet_until_boundary();
+            if (b > 0)
+                k = std::min(k, b);
+        }
         to_power(in + done, d_power.data(), k);
         d_events.clear();
         if (d_tag_edges) {
@@ -360,7 +374,7 @@ void event_detector_impl<T>::detect(const T* in,
         }
         for (const auto& ev : d_events)
             post(ev);
-        done = end;
+        done += k;
     }
 }
 

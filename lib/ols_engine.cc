@@ -519,8 +519,9 @@ bool ols_engine<T>::tap_major() const
 }
 
 template <class T>
-const T* ols_engine<T>::direct_form(const T* src)
+const T* ols_engine<T>::direct_form(const T* src, T* dst)
 {
+    T* out = dst ? dst : d_out.data();
     const size_t M = d_nout, L = d_ntaps;
     if (!tap_major()) {
         // one dot product per output, over the reversed taps
@@ -528,13 +529,13 @@ const T* ols_engine<T>::direct_form(const T* src)
             if (d_real_taps) {
                 for (size_t j = 0; j < M; ++j)
                     volk_32fc_32f_dot_prod_32fc(
-                        &d_out[j], src + j * d_decim, d_reversed_re.data(), unsigned(L));
-                return d_out.data();
+                        &out[j], src + j * d_decim, d_reversed_re.data(), unsigned(L));
+                return out;
             }
         }
         for (size_t j = 0; j < M; ++j)
-            d_out[j] = dot(src + j * d_decim, d_reversed_taps.data(), L);
-        return d_out.data();
+            out[j] = dot(src + j * d_decim, d_reversed_taps.data(), L);
+        return out;
     }
     // D = 1, few taps: out[j] = sum_i rev[i] src[j + i], one tap at a time over the
     // block (real taps work on the floats: re and im alike)
@@ -548,16 +549,16 @@ const T* ols_engine<T>::direct_form(const T* src)
         const unsigned n = unsigned(M * c);
 #ifdef STREAMPROC_HAVE_AVX2_SHORT_FIR
         if (have_short_fir_avx2) {
-            short_fir_avx2(reinterpret_cast<float*>(d_out.data()),
+            short_fir_avx2(reinterpret_cast<float*>(out),
                            reinterpret_cast<const float*>(src),
                            rev,
                            L,
                            c,
                            n);
-            return d_out.data();
+            return out;
         }
 #endif
-        float* acc = reinterpret_cast<float*>(d_out.data());
+        float* acc = reinterpret_cast<float*>(out);
         float* tmp = reinterpret_cast<float*>(d_scratch.data());
         const float* x = reinterpret_cast<const float*>(src);
         volk_32f_s32f_multiply_32f(acc, x, rev[0], n);
@@ -565,31 +566,31 @@ const T* ols_engine<T>::direct_form(const T* src)
             volk_32f_s32f_multiply_32f(tmp, x + i * c, rev[i], n);
             volk_32f_x2_add_32f(acc, acc, tmp, n);
         }
-        return d_out.data();
+        return out;
     }
     if constexpr (!is_real) {
         const unsigned n = unsigned(M);
-        volk_32fc_s32fc_multiply_32fc(d_out.data(), src, d_reversed_taps[0], n);
+        volk_32fc_s32fc_multiply_32fc(out, src, d_reversed_taps[0], n);
         for (size_t i = 1; i < L; ++i) {
             volk_32fc_s32fc_multiply_32fc(
                 d_scratch.data(), src + i, d_reversed_taps[i], n);
-            volk_32fc_x2_add_32fc(d_out.data(), d_out.data(), d_scratch.data(), n);
+            volk_32fc_x2_add_32fc(out, out, d_scratch.data(), n);
         }
     }
-    return d_out.data();
+    return out;
 }
 
 template <class T>
-const T* ols_engine<T>::compute_block(const T* in, size_t valid)
+const T* ols_engine<T>::compute_block(const T* in, size_t valid, T* dst)
 {
     if (d_method == fir_method::direct) {
         const size_t span = block_inputs();
         if (valid >= span)
-            return direct_form(in);
+            return direct_form(in, dst);
         // The end of the input: pad with zeros (they only reach unused outputs).
         std::memcpy(d_padded.data(), in, valid * sizeof(T));
         std::fill(d_padded.data() + valid, d_padded.data() + span, T(0));
-        return direct_form(d_padded.data());
+        return direct_form(d_padded.data(), dst);
     }
     gr_complex* buf = d_in.data();
     const size_t N = d_nfft;

@@ -115,9 +115,10 @@ public:
     /*!
      * Computes the M outputs of one block from in[0 .. valid) (valid <=
      * block_inputs(); missing samples count as zeros) and returns a pointer to them
-     * (owned by the engine, valid until the next call).
+     * (owned by the engine, valid until the next call). With the direct form and a
+     * \p dst, the outputs are written there instead (and dst is returned).
      */
-    const T* compute_block(const T* in, size_t valid);
+    const T* compute_block(const T* in, size_t valid, T* dst = nullptr);
 
     /*!
      * Filters a whole array: x holds L-1 history samples and then n_new new ones;
@@ -171,8 +172,8 @@ private:
     void polyphase_setup();
     void polyphase_product(gr_complex* dst) const;
     const T* direct(const T* padded);
-    const T* direct_form(const T* src); // the direct method's block
-    bool tap_major() const;             // direct form, D = 1 and few taps: tap by tap
+    const T* direct_form(const T* src, T* dst); // the direct method's block
+    bool tap_major() const; // direct form, D = 1 and few taps: tap by tap
     const T* finish(const gr_complex* frame); // frame(s) -> the block's M outputs
 
     const std::vector<T> d_taps;

@@ -85,16 +85,20 @@ ols_stream<T>::process(const T* in, size_t avail, bool done, T* out, size_t nout
         if (!d_block_ready) {
             if (!full && !(done && avail_new >= long((d_emitted + 1) * D)))
                 break;
-            // Everything readable from the block start: the engine reads what it needs.
-            d_result =
-                d_engine->compute_block(in + cur - (L - 1), L - 1 + size_t(avail_new));
+            // Everything readable from the block start: the engine reads what it needs
+            // (and writes a whole block that goes out now straight to the output).
+            T* dst = full && d_emitted == 0 && nout - r.produced >= M ? out + r.produced
+                                                                      : nullptr;
+            d_result = d_engine->compute_block(
+                in + cur - (L - 1), L - 1 + size_t(avail_new), dst);
             d_block_ready = true;
         }
         const size_t limit = full ? M : size_t(avail_new) / D;
         const size_t k = std::min(nout - r.produced, limit - d_emitted);
         if (k == 0)
             break;
-        std::memcpy(out + r.produced, d_result + d_emitted, k * sizeof(T));
+        if (d_result + d_emitted != out + r.produced)
+            std::memcpy(out + r.produced, d_result + d_emitted, k * sizeof(T));
         r.produced += k;
         d_emitted += k;
         if (full && d_emitted == M) {
