@@ -155,7 +155,10 @@ void ols_fir_impl<T, TAP_T>::apply_scheduler_hints()
     this->declare_sample_delay(unsigned((e.ntaps() - 1) / 2));
     scheduler_peek::set_min_output_buffer_quietly(
         *this, this->d_logger, long(std::max(k_min_out_items, 4 * e.block_outputs())));
-    d_upstream.request(*this);
+    // room for a few blocks after the history, also for long filters whose history
+    // alone exceeds the default request (4097 taps: ~32 Ki items)
+    d_upstream.request(*this,
+                       std::max(upstream_buffer::default_items, 4 * d_stream.history()));
 }
 
 template <class T, class TAP_T>
