@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace gr::streamproc;
@@ -87,6 +88,17 @@ int main(int argc, char** argv)
 {
     std::vector<size_t> taps = { 1, 2, 3, 5, 7, 9, 13, 17, 25, 33, 65, 129, 257, 1025 };
     std::vector<unsigned> decims = { 1, 2, 3, 4, 8, 16, 32, 64, 256 };
+    if (argc == 4) { // one row: fir-methods fff|ccf|ccc TAPS D
+        std::mt19937 rng(1);
+        const std::string kind = argv[1];
+        const size_t L = size_t(std::atol(argv[2]));
+        const unsigned D = unsigned(std::atol(argv[3]));
+        if (kind == "fff")
+            row<float>("fff ", L, D, false, rng);
+        else
+            row<gr_complex>(kind == "ccc" ? "ccc " : "ccf ", L, D, kind == "ccc", rng);
+        return 0;
+    }
     if (argc > 1 && std::string(argv[1]) == "--short") {
         taps = { 3, 9, 33, 129 };
         decims = { 1, 8, 64 };

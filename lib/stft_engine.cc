@@ -10,6 +10,9 @@
 #include <gnuradio/fft/fft.h>
 #include <fftw3.h>
 #include <volk/volk.h>
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -102,8 +105,23 @@ stft_engine<T>::stft_engine(size_t fft_size,
     d_window.assign(window.begin(), window.end());
     d_in.resize(d_batch * d_n);
     d_out.resize(d_batch * d_nbins);
+    d_half = is_real && d_n % 2 == 0;
     sync_fftw_wisdom(); // loads the wisdom of earlier runs
-    {
+    if (d_half) {
+        const size_t nh = d_n / 2;
+        d_half_out.resize(d_batch * nh);
+        d_split_a.resize(nh + 1);
+        d_split_b.resize(nh + 1);
+        for (size_t k = 0; k <= nh; ++k) {
+            const double a = -2.0 * M_PI * double(k) / double(d_n);
+            const double wr = std::cos(a), wi = std::sin(a); // W^k; i W^k = (-wi, wr)
+            d_split_a[k] = gr_complex(float(0.5 * (1.0 + wi)), float(-0.5 * wr));
+            d_split_b[k] = gr_complex(float(0.5 * (1.0 - wi)), float(0.5 * wr));
+        }
+        std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
+        d_plan = make_plan(
+            nh, d_batch, reinterpret_cast<gr_complex*>(d_in.data()), d_half_out.data());
+    } else {
         std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
         d_plan = make_plan(d_n, d_batch, d_in.data(), d_out.data());
     }
@@ -129,21 +147,117 @@ void stft_engine<T>::set_window(const std::vector<float>& window)
 }
 
 template <class T>
+void stft_engine<T>::window_frames(const T* in, size_t nframes)
+{
+    for (size_t k = 0; k < nframes; ++k)
+        apply_window(d_in.data() + k * d_n, in + k * d_hop, d_window.data(), d_n);
+}
+
+namespace {
+// X[k] = Z[k] A[k] + conj(Z[nh - k]) B[k] for k in [k0, nh), plain C++.
+void split_range(
+    const float* z, const float* A, const float* B, size_t nh, size_t k0, float* x)
+{
+    for (size_t k = k0; k < nh; ++k) {
+        const float ar = z[2 * k], ai = z[2 * k + 1];
+        const float br = z[2 * (nh - k)], bi = -z[2 * (nh - k) + 1];
+        x[2 * k] =
+            (ar * A[2 * k] - ai * A[2 * k + 1]) + (br * B[2 * k] - bi * B[2 * k + 1]);
+        x[2 * k + 1] =
+            (ai * A[2 * k] + ar * A[2 * k + 1]) + (bi * B[2 * k] + br * B[2 * k + 1]);
+    }
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define STREAMPROC_HAVE_AVX_SPLIT 1
+__attribute__((target("avx"))) inline __m256 cmul(__m256 x, __m256 y)
+{
+    const __m256 t1 = _mm256_mul_ps(x, _mm256_moveldup_ps(y));
+    const __m256 t2 = _mm256_mul_ps(_mm256_shuffle_ps(x, x, 0xB1), _mm256_movehdup_ps(y));
+    return _mm256_addsub_ps(t1, t2); // (xr yr - xi yi, xi yr + xr yi)
+}
+
+// The same, four bins at a time (the same operations per bin, so the same results).
+__attribute__((target("avx"))) void
+split_avx(const float* z, const float* A, const float* B, size_t nh, float* x)
+{
+    const __m256 conj =
+        _mm256_setr_ps(0.0f, -0.0f, 0.0f, -0.0f, 0.0f, -0.0f, 0.0f, -0.0f);
+    size_t k = 1;
+    for (; k + 4 <= nh; k += 4) {
+        const __m256 a = _mm256_loadu_ps(z + 2 * k);
+        // Z[nh-k-3 .. nh-k], reversed to Z[nh-k], ..., Z[nh-k-3], conjugated
+        __m256 b = _mm256_loadu_ps(z + 2 * (nh - k - 3));
+        b = _mm256_permute2f128_ps(b, b, 1);
+        b = _mm256_shuffle_ps(b, b, _MM_SHUFFLE(1, 0, 3, 2));
+        b = _mm256_xor_ps(b, conj);
+        const __m256 r = _mm256_add_ps(cmul(a, _mm256_loadu_ps(A + 2 * k)),
+                                       cmul(b, _mm256_loadu_ps(B + 2 * k)));
+        _mm256_storeu_ps(x + 2 * k, r);
+    }
+    split_range(z, A, B, nh, k, x);
+}
+
+bool pick_split_avx()
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx");
+}
+const bool have_split_avx = pick_split_avx();
+#endif
+} // namespace
+
+template <class T>
+void stft_engine<T>::split(size_t nframes, gr_complex* out) const
+{
+    // z[n] = x[2n] + i x[2n+1], Z = FFT_{N/2}(z): with b = conj(Z[N/2 - k]),
+    // X[k] = (Z[k] + b) / 2 - i W^k (Z[k] - b) / 2 = Z[k] A[k] + b B[k],
+    // A = (1 - i W^k) / 2, B = (1 + i W^k) / 2, W = e^{-2 pi i / N} (Z[N/2] = Z[0]).
+    const size_t nh = d_n / 2;
+    const float* A = reinterpret_cast<const float*>(d_split_a.data());
+    const float* B = reinterpret_cast<const float*>(d_split_b.data());
+    for (size_t f = 0; f < nframes; ++f) {
+        const float* z = reinterpret_cast<const float*>(d_half_out.data() + f * nh);
+        float* x = reinterpret_cast<float*>(out + f * d_nbins);
+#ifdef STREAMPROC_HAVE_AVX_SPLIT
+        if (have_split_avx)
+            split_avx(z, A, B, nh, x);
+        else
+            split_range(z, A, B, nh, 1, x);
+#else
+        split_range(z, A, B, nh, 1, x);
+#endif
+        x[0] = z[0] + z[1];
+        x[1] = 0.0f;
+        x[2 * nh] = z[0] - z[1];
+        x[2 * nh + 1] = 0.0f;
+    }
+}
+
+template <class T>
 const gr_complex* stft_engine<T>::transform(const T* in, size_t nframes)
 {
     nframes = std::min(nframes, d_batch);
-    for (size_t k = 0; k < nframes; ++k)
-        apply_window(d_in.data() + k * d_n, in + k * d_hop, d_window.data(), d_n);
+    window_frames(in, nframes);
     // Always the batch plan, even for fewer frames (the other slots hold old frames
     // whose results are ignored): a plan for another batch size may order its
     // arithmetic differently, and the output must not depend on work-call sizes.
     fftwf_execute(static_cast<fftwf_plan>(d_plan));
+    if (d_half)
+        split(nframes, d_out.data());
     return d_out.data();
 }
 
 template <class T>
 void stft_engine<T>::transform_into(const T* in, size_t nframes, gr_complex* out)
 {
+    if (d_half) {
+        nframes = std::min(nframes, d_batch);
+        window_frames(in, nframes);
+        fftwf_execute(static_cast<fftwf_plan>(d_plan));
+        split(nframes, out); // straight into the destination, any alignment
+        return;
+    }
     auto* fout = reinterpret_cast<fftwf_complex*>(out);
     if (nframes == d_batch &&
         fftwf_alignment_of(reinterpret_cast<float*>(out)) ==
