@@ -351,25 +351,31 @@ size_t psd_averager::add(const gr_complex* spectra,
     for (; k < nframes; ++k) {
         if (written == max_out)
             break;
-        volk_32fc_magnitude_squared_32f(
-            d_mag.data(), spectra + k * d_nbins, unsigned(d_nbins));
-        if (d_navg > 1) {
-            volk_32f_x2_add_32f(
-                d_acc.data(), d_acc.data(), d_mag.data(), unsigned(d_nbins));
-            if (++d_count < d_navg)
-                continue;
-            std::copy(d_acc.begin(), d_acc.end(), d_mag.begin());
-        } // navg = 1 (a spectrogram): nothing to accumulate
         float* o = out + written * d_nbins;
-        volk_32f_x2_multiply_32f(
-            d_mag.data(), d_mag.data(), d_scale.data(), unsigned(d_nbins));
-        if (d_shift) {
-            // fftshift: bins N/2.. first (the negative frequencies), then 0..N/2-1
-            const size_t h = d_nbins / 2 + d_nbins % 2; // first bin of the upper half
-            std::copy(d_mag.begin() + h, d_mag.end(), o);
-            std::copy(d_mag.begin(), d_mag.begin() + h, o + (d_nbins - h));
+        if (d_navg == 1 && !d_shift) {
+            // a spectrogram: |X|^2 and the scale straight into the output
+            volk_32fc_magnitude_squared_32f(o, spectra + k * d_nbins, unsigned(d_nbins));
+            volk_32f_x2_multiply_32f(o, o, d_scale.data(), unsigned(d_nbins));
         } else {
-            std::copy(d_mag.begin(), d_mag.end(), o);
+            volk_32fc_magnitude_squared_32f(
+                d_mag.data(), spectra + k * d_nbins, unsigned(d_nbins));
+            if (d_navg > 1) {
+                volk_32f_x2_add_32f(
+                    d_acc.data(), d_acc.data(), d_mag.data(), unsigned(d_nbins));
+                if (++d_count < d_navg)
+                    continue;
+                std::copy(d_acc.begin(), d_acc.end(), d_mag.begin());
+            } // navg = 1 (a spectrogram): nothing to accumulate
+            volk_32f_x2_multiply_32f(
+                d_mag.data(), d_mag.data(), d_scale.data(), unsigned(d_nbins));
+            if (d_shift) {
+                // fftshift: bins N/2.. first (the negative frequencies), then 0..N/2-1
+                const size_t h = d_nbins / 2 + d_nbins % 2; // first bin of the upper half
+                std::copy(d_mag.begin() + h, d_mag.end(), o);
+                std::copy(d_mag.begin(), d_mag.begin() + h, o + (d_nbins - h));
+            } else {
+                std::copy(d_mag.begin(), d_mag.end(), o);
+            }
         }
         if (d_db) {
             // 10 log10(p) = 10 log10(2) log2(p); VOLK's log2 is a polynomial
