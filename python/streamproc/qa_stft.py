@@ -19,6 +19,9 @@ from gnuradio import streamproc
 from qa_helpers import wait_until
 
 SIZES_HOPS = [(n, h) for n in (16, 1000, 1024, 4096) for h in (1, n // 4, n // 2, n, 2 * n)]
+# odd sizes (real input goes through FFTW's r2c there, a half-length complex FFT
+# and a split for even sizes) and the smallest even ones
+SIZES_HOPS += [(n, h) for n in (4, 6, 15, 1001) for h in (1, max(1, n // 2), n)]
 
 
 def frames_for(n, hop):
