@@ -54,10 +54,36 @@ event_detector_engine::event_detector_engine(const detector_config& config)
       d_ring(config.window, 0.0),
       d_tokens(std::max(1.0, config.max_rate))
 {
-    if (!d_cfg.relative) {
-        d_on = d_on_factor;
-        d_off = d_off_factor;
-    }
+    reset();
+}
+
+void event_detector_engine::reset()
+{
+    std::fill(d_ring.begin(), d_ring.end(), 0.0);
+    d_pos = 0;
+    d_sum = 0.0;
+    d_n = 0;
+    d_floor = 0.0;
+    d_have_floor = false;
+    d_chunk_clean = true;
+    d_prev_clean = false;
+    d_prev_mean = 0.0;
+    d_floor_chunks = 0;
+    d_on = d_cfg.relative ? 0.0 : d_on_factor;
+    d_off = d_cfg.relative ? 0.0 : d_off_factor;
+    d_open = false;
+    d_cur = detected_event{};
+    d_cur_certain = false;
+    d_wait_certain = false;
+    d_edges = nullptr;
+    d_waiting = false;
+    d_wait = detected_event{};
+    d_gap_energy = 0.0;
+    d_tokens = std::max(1.0, d_cfg.max_rate);
+    d_token_time = 0;
+    d_next_id = 0;
+    d_found = d_dropped_short = d_merged = d_dropped_rate = 0;
+    d_nonfinite = 0;
 }
 
 // Sum of p over the absolute indices [from, to], from the ring, whose newest sample

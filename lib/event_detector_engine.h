@@ -122,6 +122,8 @@ public:
      * the rest to process().
      */
     size_t skip_quiet_samples(const float* x, size_t count);
+    //! Back to the state of a new stream (the settings stay).
+    void reset();
     //! Samples to the next chunk boundary when nothing is going on mid-chunk, else 0.
     size_t quiet_until_boundary() const
     {

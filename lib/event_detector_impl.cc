@@ -175,6 +175,22 @@ bool event_detector_impl<T>::start()
 {
     d_receivers = scheduler_peek::message_receivers(*this, d_port);
     d_upstream.started(*this);
+    if (d_ran) {
+        // run again (top_block.run() twice, stop() and start()): GNU Radio starts a
+        // new stream with its item counters at 0, so must the detector (the figures of
+        // the last run stay readable until now)
+        d_engine.reset();
+        d_seen = 0;
+        d_finished = false;
+        d_have_time = d_have_freq = false;
+        d_warned_nonfinite = false;
+        d_events.clear();
+        d_edges.clear();
+        d_calls = 0;
+        d_lost = 0;
+        publish();
+    }
+    d_ran = true;
     return gr::block::start();
 }
 

@@ -51,6 +51,7 @@ private:
     const pmt::pmt_t d_port = pmt::mp("events");
 
     bool d_finished = false;
+    bool d_ran = false;     // started before: a new start is a new stream
     bool d_compact = false; // events as event_record blobs (set_compact_messages)
     // bounded events in flight (set_max_pending)
     size_t d_max_pending = 4096;

@@ -37,6 +37,12 @@ public:
 
     size_t fft_size() const { return d_n; }
     size_t hop() const { return d_hop; }
+    //! A new stream.
+    void reset()
+    {
+        d_skip = 0;
+        d_frames = 0;
+    }
     //! Frames taken since the stream start.
     uint64_t frames_taken() const { return d_frames; }
 

@@ -267,6 +267,11 @@ bool ols_fir_impl<T, TAP_T>::stop()
 {
     gr::thread::scoped_lock lock(this->d_setlock);
     d_running = false;
+    // The next start is a new stream (GNU Radio's item counters start at 0 again, and
+    // the input buffer is made anew from the history declared now).
+    d_stream.restart();
+    d_tags.reset();
+    apply_scheduler_hints(); // history, delay, buffers of the engine in use
     d_upstream.stopped(*this);
     if (d_stream.engine().direct_blocks() > 0)
         this->d_logger->warn("{} blocks held NaN or Inf input and were filtered directly",

@@ -65,6 +65,8 @@ public:
 
     //! Not running: takes \p e at once and starts a new stream.
     void reset(std::unique_ptr<engine_t> e);
+    //! A new stream with the engine in use (or the pending one).
+    void restart() { reset(d_pending ? std::move(d_pending) : std::move(d_engine)); }
     //! Running: \p e takes over at the next block boundary.
     void set_pending(std::unique_ptr<engine_t> e) { d_pending = std::move(e); }
     //! Items the input buffer must hold at once for \p e to take over (0 = fits any).

@@ -64,6 +64,11 @@ public:
     bool start() override
     {
         d_upstream.started(*this);
+        // a new run is a new stream (GNU Radio's item counters start at 0 again)
+        d_cursor.reset();
+        d_tags.reset();
+        if (d_psd)
+            d_psd->reset();
         return true;
     }
     bool stop() override

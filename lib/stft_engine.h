@@ -134,6 +134,12 @@ public:
     size_t nbins() const { return d_nbins; }
     //! Frames accumulated towards the next output.
     size_t pending() const { return d_count; }
+    //! A new stream: nothing accumulated.
+    void reset()
+    {
+        std::fill(d_acc.begin(), d_acc.end(), 0.0f);
+        d_count = 0;
+    }
     //! New window (same length): the scale factor follows.
     void set_window(const std::vector<float>& window);
 

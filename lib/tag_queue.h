@@ -45,6 +45,12 @@ public:
         d_fetched = end;
     }
     bool empty() const { return d_queue.empty(); }
+    //! A new stream: nothing queued or fetched.
+    void reset()
+    {
+        d_queue.clear();
+        d_fetched = 0;
+    }
 
     /*!
      * Returns the queued tags whose output offset, out_offset(input offset), is below

@@ -146,6 +146,46 @@ class qa_upstreams(gr_unittest.TestCase):
                     self.assertEqual(run_detector(kind, path, complex_in, m), ref,
                                      "complex %s behind %s, max_noutput %s" % (complex_in, kind, m))
 
+    def test_004_run_again(self):
+        """top_block.run() a second and third time (a notebook, stop() and start()):
+        GNU Radio starts a new stream, and every block gives the same output again (the
+        detector's forecast used to ask for the whole last stream again and stall; the
+        filters' and spectra's tag and frame counters ran on)."""
+        x = self.xf[:100000]
+        tb = gr.top_block()
+        src = blocks.vector_source_f(x.tolist(), False, 1, [])
+        fir = streamproc.ols_fir_fff(1, [0.25, 0.5, 0.25])
+        fir2 = streamproc.ols_fir_fff(3, np.hanning(129).tolist())
+        det = streamproc.event_detector_f(window=32)
+        st = streamproc.stft_fc(1024, 512, np.hanning(1024).tolist())
+        we = streamproc.welch_ff(256, 128, np.hanning(256).tolist(), 4)
+        dbg = blocks.message_debug()
+        sinks = [blocks.vector_sink_f(), blocks.vector_sink_f(), blocks.vector_sink_c(513),
+                 blocks.vector_sink_f(129)]
+        tb.connect(src, fir, sinks[0])
+        tb.connect(src, fir2, sinks[1])
+        tb.connect(src, st, sinks[2])
+        tb.connect(src, we, sinks[3])
+        tb.connect(src, det)
+        tb.msg_connect(det, "events", dbg, "store")
+        runs = []
+        for r in range(3):
+            src.rewind()
+            for k in sinks:
+                k.reset()
+            before = dbg.num_messages()
+            tb.run()
+            runs.append(([np.array(k.data()) for k in sinks],
+                         [pmt.write_string(dbg.get_message(i)) for i in range(before, dbg.num_messages())]))
+        self.assertEqual(len(runs[0][0][0]), len(x))
+        self.assertEqual(len(runs[0][0][1]), len(x) // 3)
+        self.assertGreater(len(runs[0][1]), 0)
+        for r in (1, 2):
+            for a, b in zip(runs[0][0], runs[r][0]):
+                np.testing.assert_array_equal(a, b)
+            self.assertEqual(runs[r][1], runs[0][1])
+            self.assertEqual(det.events_found(), len(runs[0][1]))
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_upstreams)
