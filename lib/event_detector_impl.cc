@@ -11,6 +11,7 @@
 
 #include "event_detector_impl.h"
 #include "event_record.h"
+#include "ols_engine.h"
 #include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <volk/volk.h>
@@ -180,6 +181,7 @@ bool event_detector_impl<T>::start()
         // new stream with its item counters at 0, so must the detector (the figures of
         // the last run stay readable until now)
         d_engine.reset();
+        std::fill(d_pre_buf.begin(), d_pre_buf.end(), 0.0f);
         d_seen = 0;
         d_finished = false;
         d_have_time = d_have_freq = false;
@@ -326,10 +328,63 @@ void event_detector_impl<T>::bad_tag(const gr::tag_t& t)
 }
 
 template <class T>
+void event_detector_impl<T>::set_prefilter(const std::vector<float>& taps)
+{
+    if (taps.size() > detail::short_fir_max_taps)
+        throw std::invalid_argument("event_detector: set_prefilter takes at most " +
+                                    std::to_string(detail::short_fir_max_taps) +
+                                    " taps, got " + std::to_string(taps.size()) +
+                                    " (use ols_fir in front for longer filters)");
+    for (size_t i = 0; i < taps.size(); ++i)
+        if (!std::isfinite(taps[i]))
+            throw std::invalid_argument("event_detector: prefilter tap " +
+                                        std::to_string(i) + " is not finite");
+    gr::thread::scoped_lock lock(this->d_setlock);
+    if (d_ran)
+        throw std::invalid_argument(
+            "event_detector: set_prefilter must come before the flowgraph starts");
+    d_pre_rev.assign(taps.rbegin(), taps.rend());
+    const size_t hist = taps.empty() ? 0 : (taps.size() - 1) * k_floats;
+    d_pre_buf.assign(hist + k_chunk * k_floats, 0.0f);
+    d_pre_out.resize(taps.empty() ? 0 : k_chunk);
+    d_pre_tmp.resize(taps.empty() ? 0 : k_chunk * k_floats);
+}
+
+template <class T>
 void event_detector_impl<T>::detect(const T* in,
                                     uint64_t first,
                                     size_t n,
                                     bool has_output)
+{
+    if (d_pre_rev.empty()) {
+        detect_piece(in, first, n, has_output);
+        return;
+    }
+    // The prefilter, k_chunk samples at a time: the last ntaps - 1 input samples (zeros
+    // at the stream start) before each piece, then the piece, filtered in one pass.
+    const size_t L = d_pre_rev.size();
+    const size_t hist = (L - 1) * k_floats;
+    for (size_t base = 0; base < n; base += k_chunk) {
+        const size_t len = std::min(k_chunk, n - base);
+        float* buf = d_pre_buf.data();
+        std::memcpy(buf + hist, in + base, len * sizeof(T));
+        detail::short_fir(reinterpret_cast<float*>(d_pre_out.data()),
+                          buf,
+                          d_pre_rev.data(),
+                          L,
+                          k_floats,
+                          len * k_floats,
+                          d_pre_tmp.data());
+        std::memmove(buf, buf + len * k_floats, hist * sizeof(float));
+        detect_piece(d_pre_out.data(), first + base, len, has_output);
+    }
+}
+
+template <class T>
+void event_detector_impl<T>::detect_piece(const T* in,
+                                          uint64_t first,
+                                          size_t n,
+                                          bool has_output)
 {
     this->get_tags_in_range(
         d_tags, 0, first, first + uint64_t(n)); // samples [first, first+n)

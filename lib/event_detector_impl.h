@@ -61,6 +61,13 @@ private:
     std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>> d_receivers;
     bool wait_for_room();
     void detect(const T* in, uint64_t first, size_t n, bool has_output);
+    void detect_piece(const T* in, uint64_t first, size_t n, bool has_output);
+    // set_prefilter: reversed taps, input history + piece, filtered piece, scratch
+    static constexpr size_t k_floats = sizeof(T) / sizeof(float);
+    std::vector<float> d_pre_rev;
+    volk::vector<float> d_pre_buf;
+    volk::vector<T> d_pre_out;
+    volk::vector<float> d_pre_tmp;
     void post(const detected_event& ev);
     void bad_tag(const gr::tag_t& t);
     void tag_edges(bool has_output);
@@ -79,6 +86,7 @@ public:
     double noise_floor() const override { return d_floor; }
     uint64_t work_calls() const override { return d_calls; }
     uint64_t edge_latency() const override { return d_latency; }
+    void set_prefilter(const std::vector<float>& taps) override;
     void set_index_map(int decimation, int delay) override;
     void set_max_pending(int max_pending, bool drop) override;
     void set_compact_messages(bool on) override;

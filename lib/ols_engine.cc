@@ -174,10 +174,12 @@ __attribute__((target("avx2,fma"))) void short_fir_avx2(float* __restrict out,
         _mm256_storeu_ps(out + k + 16, a2);
         _mm256_storeu_ps(out + k + 24, a3);
     }
+    // the same fused multiply-adds in the same order as a vector lane: every output
+    // is the same float whichever path computes it
     for (; k < n; ++k) {
         float acc = 0.0f;
         for (size_t i = 0; i < L; ++i)
-            acc += rev[i] * x[k + i * c];
+            acc = std::fma(rev[i], x[k + i * c], acc);
         out[k] = acc;
     }
 }
@@ -242,6 +244,28 @@ int method_kind(bool is_complex, bool complex_taps)
 } // namespace
 
 namespace detail {
+void short_fir(float* out,
+               const float* x,
+               const float* rev,
+               size_t L,
+               size_t c,
+               size_t n,
+               float* tmp)
+{
+#ifdef STREAMPROC_HAVE_AVX2_SHORT_FIR
+    if (have_short_fir_avx2) {
+        short_fir_avx2(out, x, rev, L, c, n);
+        return;
+    }
+#endif
+    // tap by tap through VOLK (each product and sum rounded, in tap order)
+    volk_32f_s32f_multiply_32f(out, x, rev[0], unsigned(n));
+    for (size_t i = 1; i < L; ++i) {
+        volk_32f_s32f_multiply_32f(tmp, x + i * c, rev[i], unsigned(n));
+        volk_32f_x2_add_32f(out, out, tmp, unsigned(n));
+    }
+}
+
 void polyphase_mac(float* acc,
                    const float* x,
                    const float* gr,
@@ -546,26 +570,13 @@ const T* ols_engine<T>::direct_form(const T* src, T* dst)
         rev = d_reversed_re.data();
     if (rev) {
         const size_t c = is_real ? 1 : 2; // floats per item
-        const unsigned n = unsigned(M * c);
-#ifdef STREAMPROC_HAVE_AVX2_SHORT_FIR
-        if (have_short_fir_avx2) {
-            short_fir_avx2(reinterpret_cast<float*>(out),
-                           reinterpret_cast<const float*>(src),
-                           rev,
-                           L,
-                           c,
-                           n);
-            return out;
-        }
-#endif
-        float* acc = reinterpret_cast<float*>(out);
-        float* tmp = reinterpret_cast<float*>(d_scratch.data());
-        const float* x = reinterpret_cast<const float*>(src);
-        volk_32f_s32f_multiply_32f(acc, x, rev[0], n);
-        for (size_t i = 1; i < L; ++i) {
-            volk_32f_s32f_multiply_32f(tmp, x + i * c, rev[i], n);
-            volk_32f_x2_add_32f(acc, acc, tmp, n);
-        }
+        detail::short_fir(reinterpret_cast<float*>(out),
+                          reinterpret_cast<const float*>(src),
+                          rev,
+                          L,
+                          c,
+                          M * c,
+                          reinterpret_cast<float*>(d_scratch.data()));
         return out;
     }
     if constexpr (!is_real) {

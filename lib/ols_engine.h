@@ -22,6 +22,24 @@ namespace streamproc {
 
 namespace detail {
 /*!
+ * The direct form's kernel for D = 1 and few real taps, on floats: out[k] = sum_{i<L}
+ * rev[i] x[k + i*c] for k < n (c = 1: real data; 2: interleaved complex data, re and
+ * im alike). AVX2 + FMA when the CPU has it (every output one chain of fused
+ * multiply-adds in tap order, whatever its position), else VOLK tap by tap (tmp: n
+ * floats). Shared by ols_engine and event_detector's prefilter, so both give the same
+ * floats.
+ */
+STREAMPROC_API void short_fir(float* out,
+                              const float* x,
+                              const float* rev,
+                              size_t L,
+                              size_t c,
+                              size_t n,
+                              float* tmp);
+//! Most taps the direct form runs through short_fir().
+constexpr size_t short_fir_max_taps = 24;
+
+/*!
  * The polyphase product-sum of ols_engine: acc[k] = sum_{p<D} X[p*nd + k] G[p*nd + k]
  * for complex k < nd (X interleaved; G per float as gr = (Re G, Re G), gs = (-Im G,
  * Im G)). simd = false forces the portable loop (the default uses AVX2+FMA when the
@@ -167,7 +185,7 @@ private:
     static constexpr bool is_real = std::is_same<T, float>::value;
     static constexpr size_t frames = is_real ? 2 : 1; // frames per block
     static constexpr size_t k_direct_block_inputs = 8192;
-    static constexpr size_t k_tap_major_max = 24; // direct form, D = 1: tap by tap
+    static constexpr size_t k_tap_major_max = detail::short_fir_max_taps;
 
     void polyphase_setup();
     void polyphase_product(gr_complex* dst) const;

@@ -20,6 +20,9 @@ class detect_chain(gr.hier_block2):
     out (event_detector.set_index_map), and the detector's own indices are kept as
     stream_start/stream_end. window is in samples after decimation; min_duration and
     merge_gap are in input samples (rounded up to whole samples after decimation).
+    Without decimation, up to 24 taps are applied inside the detector
+    (event_detector.set_prefilter: the same floats as ols_fir's direct form, one thread
+    less); self.fir is then None.
 
     Args:
         complex_input: complex (True) or float input
@@ -29,6 +32,8 @@ class detect_chain(gr.hier_block2):
         window, threshold_db, relative, hysteresis_db, max_duration (in samples after
         decimation), max_rate: as event_detector
     """
+
+    PREFILTER_MAX_TAPS = 24
 
     def __init__(self, complex_input=False, sample_rate=1.0, taps=None, decimation=1, window=64,
                  threshold_db=10.0, min_duration=0, merge_gap=0, relative=True, hysteresis_db=3.0,
@@ -55,7 +60,13 @@ class detect_chain(gr.hier_block2):
                              merge_gap=after_decimation(merge_gap), max_duration=max_duration,
                              sample_rate=sample_rate / self.decimation, max_rate=max_rate)
         self.fir = None
-        if taps is not None:
+        if taps is not None and self.decimation == 1 and len(taps) <= self.PREFILTER_MAX_TAPS:
+            # a short smoothing kernel: filtered inside the detector (the same floats as
+            # ols_fir's direct form, one thread less)
+            self.detector.set_prefilter(taps)
+            self.detector.set_index_map(1, self.delay)
+            self.connect(self, self.detector)
+        elif taps is not None:
             self.fir = (_blocks.ols_fir_ccf if complex_input else _blocks.ols_fir_fff)(self.decimation, taps)
             self.detector.set_index_map(self.decimation, self.delay)
             self.connect(self, self.fir, self.detector)

@@ -440,6 +440,49 @@ class qa_event_detector(gr_unittest.TestCase):
             streamproc.event_detector_c(sample_rate=0.0)
         with self.assertRaisesRegex(ValueError, "max_rate must be >= 0"):
             streamproc.event_detector_c(max_rate=-1.0)
+        det = streamproc.event_detector_f()
+        with self.assertRaisesRegex(ValueError, "at most 24 taps, got 25"):
+            det.set_prefilter([0.1] * 25)
+        with self.assertRaisesRegex(ValueError, "prefilter tap 1 is not finite"):
+            det.set_prefilter([0.5, float("nan")])
+
+    def test_008_prefilter_same_as_ols_fir_in_front(self):
+        """set_prefilter(taps) gives the events of ols_fir(1, taps) -> detector (the same
+        floats: both use the direct form's kernel), for any work-call sizes; a late call
+        is refused."""
+        for complex_in in (False, True):
+            n = 300_001
+            x = bursty(n, random_bursts(self.rng, n, 25, 100, 3000), 12.0, complex_in, 8)
+            for taps in ([0.25, 0.5, 0.25], list(np.hanning(17) / np.hanning(17).sum())):
+                delay = (len(taps) - 1) // 2
+                fir_t = streamproc.ols_fir_ccf if complex_in else streamproc.ols_fir_fff
+                make = streamproc.event_detector_c if complex_in else streamproc.event_detector_f
+                src_t = blocks.vector_source_c if complex_in else blocks.vector_source_f
+
+                def run(prefilter, max_noutput=None):
+                    tb = gr.top_block()
+                    src = src_t(x.tolist())
+                    det = make(window=32)
+                    det.set_index_map(1, delay)
+                    dbg = blocks.message_debug()
+                    if prefilter:
+                        det.set_prefilter(taps)
+                        tb.connect(src, det)
+                    else:
+                        tb.connect(src, fir_t(1, taps, fft_size=fir_t.direct_form), det)
+                    tb.msg_connect(det, "events", dbg, "store")
+                    if max_noutput is not None:
+                        det.set_max_noutput_items(max_noutput)
+                    tb.run()
+                    with self.assertRaisesRegex(ValueError, "before the flowgraph starts"):
+                        det.set_prefilter(taps)
+                    return [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())]
+
+                ref = run(False)
+                self.assertGreaterEqual(len(ref), 20)
+                for m in (None, 7, 1 << 20):
+                    self.assertEqual(run(True, m), ref, "complex %s, %d taps, max_noutput %s" % (
+                        complex_in, len(taps), m))
 
 
 if __name__ == "__main__":

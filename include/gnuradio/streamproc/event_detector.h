@@ -104,6 +104,18 @@ public:
     virtual void set_index_map(int decimation, int delay) = 0;
 
     /*!
+     * Filters the input with real \p taps (at most 24) before the detection, in this
+     * block's own thread: y[n] = sum_k taps[k] x[n-k], the same floats as
+     * ols_fir_fff/ccf(1, taps) in front of the block (their direct form), one block and
+     * one thread less (streamproc detect does this for short smoothing kernels).
+     * Positions are the filtered stream's indices, as behind ols_fir (combine with
+     * set_index_map(1, (ntaps - 1) / 2) to report input samples); the pass-through
+     * output stays unfiltered. Empty taps: none. Before the flowgraph first starts;
+     * std::invalid_argument for more than 24 taps, non-finite taps or a late call.
+     */
+    virtual void set_prefilter(const std::vector<float>& taps) = 0;
+
+    /*!
      * Bounds the events in flight: GNU Radio 3.10's message queues grow without limit
      * when a receiver is slower than the detector (a stalled FIFO reader, a slow Python
      * handler, a slow disk). When the fullest receiver queue holds \p max_pending

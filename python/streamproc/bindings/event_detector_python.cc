@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(0f491c1d716b5d1b8f88f8269acba55a)                     */
+/* BINDTOOL_HEADER_FILE_HASH(cb356f6fccec9856670c9d78e4320974)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -79,7 +79,11 @@ void bind_event_detector_template(py::module& m, const char* classname)
              &event_detector::set_index_map,
              py::arg("decimation"),
              py::arg("delay"),
-             D(event_detector, set_index_map));
+             D(event_detector, set_index_map))
+        .def("set_prefilter",
+             &event_detector::set_prefilter,
+             py::arg("taps"),
+             D(event_detector, set_prefilter));
 }
 
 void bind_event_detector(py::module& m)

@@ -59,6 +59,14 @@ static const char* __doc_gr_streamproc_event_detector_work_calls =
 static const char* __doc_gr_streamproc_event_detector_edge_latency =
     R"doc(Samples the pass-through output lags the input with tag_edges (else 0).)doc";
 
+static const char* __doc_gr_streamproc_event_detector_set_prefilter =
+    R"doc(Filter the input with real taps (at most 24) before the detection, in this block.
+
+The same floats as ols_fir_fff/ccf(1, taps) in front (their direct form), one block and
+one thread less. Positions are the filtered stream's indices (add set_index_map(1,
+(ntaps - 1) // 2) for input samples); the pass-through output stays unfiltered. Call
+before the flowgraph first starts. Empty taps: none.)doc";
+
 static const char* __doc_gr_streamproc_event_detector_set_index_map =
     R"doc(Report positions in samples of the input of an upstream FIR filter.
 
