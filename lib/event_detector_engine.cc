@@ -141,11 +141,35 @@ double chunk_sum(const V* v, size_t w)
     return (l0 + l1) + (l2 + l3);
 }
 
-// The sums of k consecutive chunks of w floats each (out[j] = chunk_sum(v + j*w, w)).
-void chunk_sums_generic(const float* v, size_t w, size_t k, double* out)
+// A sample as the sums see it: itself, or (SQ) its square rounded to float first, as
+// the block's VOLK product computes the power, so the sums of squares equal those of
+// the powers.
+template <bool SQ>
+inline float term(const float* v, size_t i)
 {
-    for (size_t j = 0; j < k; ++j)
-        out[j] = chunk_sum(v + j * w, w);
+    if constexpr (SQ) {
+        const float x2 = v[i] * v[i];
+        return x2;
+    } else {
+        return v[i];
+    }
+}
+
+// The sums of k consecutive chunks of w samples each, chunk_sum()'s order.
+template <bool SQ>
+void sums_generic(const float* v, size_t w, size_t k, double* out)
+{
+    for (size_t j = 0; j < k; ++j) {
+        const float* c = v + j * w;
+        double l[4] = { 0.0, 0.0, 0.0, 0.0 };
+        size_t i = 0;
+        for (; i + 4 <= w; i += 4)
+            for (size_t q = 0; q < 4; ++q)
+                l[q] += double(term<SQ>(c, i + q));
+        for (size_t q = 0; i + q < w; ++q)
+            l[q] += double(term<SQ>(c, i + q));
+        out[j] = (l[0] + l[1]) + (l[2] + l[3]);
+    }
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
@@ -154,22 +178,29 @@ void chunk_sums_generic(const float* v, size_t w, size_t k, double* out)
 // same samples in the same order, so each result is the same double (no FMA, no
 // reassociation). A chunk's sum is one dependent chain of adds; four chunks at a time
 // keep four independent chains in flight.
+template <bool SQ>
+__attribute__((target("avx"))) inline __m256d load4(const float* p)
+{
+    __m128 x = _mm_loadu_ps(p);
+    if constexpr (SQ)
+        x = _mm_mul_ps(x, x);
+    return _mm256_cvtps_pd(x);
+}
+
+template <bool SQ>
 __attribute__((target("avx"))) inline double
-chunk_tail(__m256d acc, const float* v, size_t i, size_t w)
+tail(__m256d acc, const float* v, size_t i, size_t w)
 {
     alignas(32) double l[4];
     _mm256_store_pd(l, acc);
-    if (i < w)
-        l[0] += double(v[i]);
-    if (i + 1 < w)
-        l[1] += double(v[i + 1]);
-    if (i + 2 < w)
-        l[2] += double(v[i + 2]);
+    for (size_t q = 0; i + q < w; ++q)
+        l[q] += double(term<SQ>(v, i + q));
     return (l[0] + l[1]) + (l[2] + l[3]);
 }
 
+template <bool SQ>
 __attribute__((target("avx"))) void
-chunk_sums_avx(const float* v, size_t w, size_t k, double* out)
+sums_avx(const float* v, size_t w, size_t k, double* out)
 {
     const size_t w4 = w / 4 * 4;
     size_t j = 0;
@@ -178,122 +209,41 @@ chunk_sums_avx(const float* v, size_t w, size_t k, double* out)
         const float *c1 = c0 + w, *c2 = c1 + w, *c3 = c2 + w;
         __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
         for (size_t i = 0; i < w4; i += 4) {
-            a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm_loadu_ps(c0 + i)));
-            a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm_loadu_ps(c1 + i)));
-            a2 = _mm256_add_pd(a2, _mm256_cvtps_pd(_mm_loadu_ps(c2 + i)));
-            a3 = _mm256_add_pd(a3, _mm256_cvtps_pd(_mm_loadu_ps(c3 + i)));
+            a0 = _mm256_add_pd(a0, load4<SQ>(c0 + i));
+            a1 = _mm256_add_pd(a1, load4<SQ>(c1 + i));
+            a2 = _mm256_add_pd(a2, load4<SQ>(c2 + i));
+            a3 = _mm256_add_pd(a3, load4<SQ>(c3 + i));
         }
-        out[j] = chunk_tail(a0, c0, w4, w);
-        out[j + 1] = chunk_tail(a1, c1, w4, w);
-        out[j + 2] = chunk_tail(a2, c2, w4, w);
-        out[j + 3] = chunk_tail(a3, c3, w4, w);
+        out[j] = tail<SQ>(a0, c0, w4, w);
+        out[j + 1] = tail<SQ>(a1, c1, w4, w);
+        out[j + 2] = tail<SQ>(a2, c2, w4, w);
+        out[j + 3] = tail<SQ>(a3, c3, w4, w);
     }
     for (; j < k; ++j) {
         const float* c = v + j * w;
         __m256d a = _mm256_setzero_pd();
         for (size_t i = 0; i < w4; i += 4)
-            a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm_loadu_ps(c + i)));
-        out[j] = chunk_tail(a, c, w4, w);
-    }
-}
-#endif
-
-// The same for the squares of real samples, x[i] * x[i] rounded to float first (as the
-// block's VOLK product computes the power), so the sums equal those of the powers.
-void square_sums_generic(const float* v, size_t w, size_t k, double* out)
-{
-    float sq[4];
-    for (size_t j = 0; j < k; ++j) {
-        const float* c = v + j * w;
-        double l[4] = { 0.0, 0.0, 0.0, 0.0 };
-        size_t i = 0;
-        for (; i + 4 <= w; i += 4) {
-            for (size_t q = 0; q < 4; ++q) {
-                sq[q] = c[i + q] * c[i + q];
-                l[q] += double(sq[q]);
-            }
-        }
-        for (size_t q = 0; i + q < w; ++q) {
-            const float x2 = c[i + q] * c[i + q];
-            l[q] += double(x2);
-        }
-        out[j] = (l[0] + l[1]) + (l[2] + l[3]);
-    }
-}
-
-#ifdef STREAMPROC_HAVE_AVX_CHUNK_SUM
-__attribute__((target("avx"))) inline __m256d sq4(const float* p)
-{
-    const __m128 x = _mm_loadu_ps(p);
-    return _mm256_cvtps_pd(_mm_mul_ps(x, x));
-}
-
-__attribute__((target("avx"))) inline double
-square_tail(__m256d acc, const float* v, size_t i, size_t w)
-{
-    alignas(32) double l[4];
-    _mm256_store_pd(l, acc);
-    for (size_t q = 0; i + q < w; ++q) {
-        const float x2 = v[i + q] * v[i + q];
-        l[q] += double(x2);
-    }
-    return (l[0] + l[1]) + (l[2] + l[3]);
-}
-
-__attribute__((target("avx"))) void
-square_sums_avx(const float* v, size_t w, size_t k, double* out)
-{
-    const size_t w4 = w / 4 * 4;
-    size_t j = 0;
-    for (; j + 4 <= k; j += 4) {
-        const float* c0 = v + j * w;
-        const float *c1 = c0 + w, *c2 = c1 + w, *c3 = c2 + w;
-        __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
-        for (size_t i = 0; i < w4; i += 4) {
-            a0 = _mm256_add_pd(a0, sq4(c0 + i));
-            a1 = _mm256_add_pd(a1, sq4(c1 + i));
-            a2 = _mm256_add_pd(a2, sq4(c2 + i));
-            a3 = _mm256_add_pd(a3, sq4(c3 + i));
-        }
-        out[j] = square_tail(a0, c0, w4, w);
-        out[j + 1] = square_tail(a1, c1, w4, w);
-        out[j + 2] = square_tail(a2, c2, w4, w);
-        out[j + 3] = square_tail(a3, c3, w4, w);
-    }
-    for (; j < k; ++j) {
-        const float* c = v + j * w;
-        __m256d a = _mm256_setzero_pd();
-        for (size_t i = 0; i < w4; i += 4)
-            a = _mm256_add_pd(a, sq4(c + i));
-        out[j] = square_tail(a, c, w4, w);
+            a = _mm256_add_pd(a, load4<SQ>(c + i));
+        out[j] = tail<SQ>(a, c, w4, w);
     }
 }
 #endif
 
 using chunk_sums_fn = void (*)(const float*, size_t, size_t, double*);
 
-chunk_sums_fn pick_chunk_sums()
+template <bool SQ>
+chunk_sums_fn pick_sums()
 {
 #ifdef STREAMPROC_HAVE_AVX_CHUNK_SUM
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx"))
-        return chunk_sums_avx;
+        return sums_avx<SQ>;
 #endif
-    return chunk_sums_generic;
+    return sums_generic<SQ>;
 }
 
-const chunk_sums_fn chunk_sums_input = pick_chunk_sums();
-
-chunk_sums_fn pick_square_sums()
-{
-#ifdef STREAMPROC_HAVE_AVX_CHUNK_SUM
-    if (chunk_sums_input == chunk_sums_avx)
-        return square_sums_avx;
-#endif
-    return square_sums_generic;
-}
-
-const chunk_sums_fn square_sums_input = pick_square_sums();
+const chunk_sums_fn chunk_sums_input = pick_sums<false>();
+const chunk_sums_fn square_sums_input = pick_sums<true>();
 } // namespace
 
 void event_detector_engine::end_of_chunk()
