@@ -98,6 +98,7 @@ class qa_event_detector_engine : public CppUnit::TestFixture
     CPPUNIT_TEST(test_truth_10db_and_above);
     CPPUNIT_TEST(test_noise_alone_no_event);
     CPPUNIT_TEST(test_chunking_identical);
+    CPPUNIT_TEST(test_skip_quiet_samples_same_as_powers);
     CPPUNIT_TEST(test_nonfinite_skipped);
     CPPUNIT_TEST(test_merge_gap);
     CPPUNIT_TEST(test_min_duration);
@@ -159,6 +160,52 @@ public:
             CPPUNIT_ASSERT_EQUAL(whole.size(), parts.size());
             for (size_t k = 0; k < whole.size(); ++k)
                 CPPUNIT_ASSERT(same(whole[k], parts[k]));
+        }
+    }
+
+    void test_skip_quiet_samples_same_as_powers()
+    {
+        // real samples: skipping quiet chunks straight from the samples (x*x summed
+        // in the engine) leaves the events and the floor of processing the powers
+        std::mt19937 rng(9);
+        std::normal_distribution<float> g;
+        const size_t n = 200000;
+        std::vector<float> x(n), p(n);
+        for (size_t i = 0; i < n; ++i) {
+            x[i] = g(rng) * ((i / 7000) % 3 == 1 && i % 7000 < 900 ? 6.0f : 1.0f);
+            p[i] = x[i] * x[i];
+        }
+        for (size_t window : { 1, 5, 64, 100 }) {
+            detector_config c;
+            c.window = window;
+            const auto whole = run(c, p);
+            CPPUNIT_ASSERT(whole.size() > 5);
+            event_detector_engine eng(c);
+            std::vector<detected_event> out;
+            size_t i = 0, skipped = 0;
+            while (i < n) {
+                // work calls of varying sizes, each handled as the block does: skip
+                // from the samples, else powers up to the next chunk boundary
+                const size_t end = std::min<size_t>(n, i + 1 + (i * 7919) % 3000);
+                while (i < end) {
+                    const size_t s = eng.skip_quiet_samples(x.data() + i, end - i);
+                    skipped += s;
+                    i += s;
+                    if (i == end)
+                        break;
+                    const size_t b = eng.quiet_until_boundary();
+                    const size_t step = b > 0 ? std::min(end - i, b) : end - i;
+                    eng.process(p.data() + i, step, out);
+                    i += step;
+                }
+            }
+            eng.finish(out);
+            CPPUNIT_ASSERT_EQUAL(whole.size(), out.size());
+            for (size_t k = 0; k < whole.size(); ++k)
+                CPPUNIT_ASSERT(same(whole[k], out[k]));
+            CPPUNIT_ASSERT_EQUAL(run(c, p).back().noise_floor, out.back().noise_floor);
+            if (window >= 64) // the fast path did the bulk of the work
+                CPPUNIT_ASSERT(skipped > n / 2);
         }
     }
 
