@@ -18,8 +18,9 @@ namespace gr {
 namespace streamproc {
 
 /*!
- * \brief Overlap-save FFT FIR filter with decimation: a faster drop-in for
- * filter.fft_filter_fff / _ccc / _ccf.
+ * \brief Overlap-save FFT FIR filter with decimation, for the jobs of
+ * filter.fft_filter_fff / _ccc / _ccf and fir_filter_* (not a drop-in by position:
+ * fft_size is keyword-only in Python, where fft_filter_* takes nthreads).
  * \ingroup streamproc
  *
  * \details

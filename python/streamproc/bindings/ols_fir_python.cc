@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ols_fir.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(7a84d6edc0abb7a8c7fb24a0e2e8966d)                     */
+/* BINDTOOL_HEADER_FILE_HASH(0262162770b18310e7924529e544cb04)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -11,7 +11,11 @@
  */
 
 static const char* __doc_gr_streamproc_ols_fir =
-    R"doc(Overlap-save FFT FIR filter with decimation (drop-in for filter.fft_filter_*).
+    R"doc(FIR filter with decimation: the output of filter.fft_filter_* / fir_filter_*.
+
+Overlap-save, or the direct polyphase form for few taps and a large decimation (fft_size
+= 0 picks; method() tells). fft_size is keyword-only: fft_filter_*'s third argument is
+nthreads.
 
 y[j] = sum_k taps[k] * x[j*D - k]. Two real frames per complex FFT for float data,
 polyphase decimation (dropped outputs are never computed), automatic FFT size. Bit-identical
