@@ -25,7 +25,7 @@ namespace streamproc {
  *
  * \details
  * Output j is y[j] = sum_k taps[k] * x[j*D - k], exactly as fft_filter_* and
- * fir_filter_* compute it (same arguments, so one can replace the other). Overlap-save
+ * fir_filter_* compute it from the same decimation and taps. Overlap-save
  * with set_history() (no tail to add, no zero fill); ols_fir_fff packs two real
  * frames into one complex FFT; FFTW plans made once. With decimation D each frame is
  * split into its D polyphase components (D strided FFTs of N/D points), multiplied by
