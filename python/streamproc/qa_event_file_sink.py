@@ -22,6 +22,7 @@ import pmt
 from gnuradio import blocks, gr, gr_unittest
 
 from gnuradio import streamproc
+from qa_helpers import wait_until
 
 
 def event(i):
@@ -44,9 +45,7 @@ def post_all(sink, msgs):
     tb.start()
     for m in msgs:
         sink._post(pmt.intern("events"), m)
-    deadline = time.time() + 10
-    while sink.lines_written() < len(msgs) and time.time() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: sink.lines_written() >= len(msgs), 10, "%d events written" % len(msgs))
     tb.stop()
     tb.wait()
 

@@ -222,10 +222,9 @@ class qa_mmap_file_source(gr_unittest.TestCase):
         tb.start()
         wait_until(lambda: src.position() >= 300000, 30, "the source reaching item 300000")
         self.assertTrue(src.seek(12345, os.SEEK_SET))
-        deadline = time.time() + 30
-        while (not any(tag_dict(t)["offset"] == 12345 for t in sink.tags())
-               or len(sink.data()) < 400000 * itemsize) and time.time() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: (any(tag_dict(t)["offset"] == 12345 for t in sink.tags())
+                            and len(sink.data()) >= 400000 * itemsize),
+                   30, "the seek's tag and 400000 items")
         tb.stop()
         tb.wait()
         out = bytes(bytearray(sink.data()))
@@ -307,13 +306,10 @@ class qa_mmap_file_source(gr_unittest.TestCase):
         sink = blocks.vector_sink_b(itemsize)
         tb.connect(src, sink)
         tb.start()
-        deadline = time.time() + 20
-        while len(sink.data()) < len(data) and time.time() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(sink.data()) >= len(data), 10, "the whole file")
         with open(path, "ab") as f:
             f.write(data[:400])
-        while len(sink.data()) < len(data) + 400 and time.time() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(sink.data()) >= len(data) + 400, 10, "the 400 appended bytes")
         tb.stop()
         waiter = threading.Thread(target=tb.wait, daemon=True)
         waiter.start()

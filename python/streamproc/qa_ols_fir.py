@@ -6,14 +6,13 @@
 #
 """ols_fir_fff/ccc/ccf against numpy/scipy convolution (float64 references)."""
 
-import time
-
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
 from scipy import signal
 
 from gnuradio import streamproc
+from qa_helpers import wait_until
 
 TYPES = {
     # name: (block, source, sink, complex data, complex taps)
@@ -227,9 +226,8 @@ class qa_ols_fir(gr_unittest.TestCase):
         sink = sink_t()
         tb.connect(src, thr, filt, sink)
         tb.start()
-        deadline = time.time() + 60
-        while len(sink.data()) < 20000 // decim and time.time() < deadline:
-            time.sleep(0.005)
+        wait_until(lambda: len(sink.data()) >= 20000 // decim, 60, "20000 samples through the filter",
+                   poll=0.005)
         old_block = filt.block_outputs()
         if via_message:
             vec = (pmt.init_c32vector(len(h2), h2.tolist()) if TYPES[kind][4]
