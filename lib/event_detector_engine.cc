@@ -5,10 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "cpu_features.h"
 #include "event_detector_engine.h"
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -118,27 +116,17 @@ void event_detector_engine::open_at(uint64_t n)
 }
 
 namespace {
-// The sum of a chunk: four interleaved partial sums (independent chains, so the
-// compiler can pipeline them), added pairwise. The same order for the ring and for a
-// chunk of input, so both give the same double.
-template <class V>
-double chunk_sum(const V* v, size_t w)
+// The sum of w values get(0) .. get(w-1) of a chunk: four interleaved partial sums
+// (independent chains, so the compiler can pipeline them; value i goes to sum i % 4),
+// added pairwise. The one order for the ring and for a chunk of input (and, lane by
+// lane, for the AVX sums below), so all give the same double.
+template <class GET>
+double ordered_sum(size_t w, GET get)
 {
-    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
-    size_t i = 0;
-    for (; i + 4 <= w; i += 4) {
-        l0 += double(v[i]);
-        l1 += double(v[i + 1]);
-        l2 += double(v[i + 2]);
-        l3 += double(v[i + 3]);
-    }
-    if (i < w)
-        l0 += double(v[i]);
-    if (i + 1 < w)
-        l1 += double(v[i + 1]);
-    if (i + 2 < w)
-        l2 += double(v[i + 2]);
-    return (l0 + l1) + (l2 + l3);
+    double l[4] = { 0.0, 0.0, 0.0, 0.0 };
+    for (size_t i = 0; i < w; ++i)
+        l[i % 4] += get(i);
+    return (l[0] + l[1]) + (l[2] + l[3]);
 }
 
 // A sample as the sums see it: itself, or (SQ) its square rounded to float first, as
@@ -155,25 +143,17 @@ inline float term(const float* v, size_t i)
     }
 }
 
-// The sums of k consecutive chunks of w samples each, chunk_sum()'s order.
+// The sums of k consecutive chunks of w samples each, in ordered_sum()'s order.
 template <bool SQ>
 void sums_generic(const float* v, size_t w, size_t k, double* out)
 {
     for (size_t j = 0; j < k; ++j) {
         const float* c = v + j * w;
-        double l[4] = { 0.0, 0.0, 0.0, 0.0 };
-        size_t i = 0;
-        for (; i + 4 <= w; i += 4)
-            for (size_t q = 0; q < 4; ++q)
-                l[q] += double(term<SQ>(c, i + q));
-        for (size_t q = 0; i + q < w; ++q)
-            l[q] += double(term<SQ>(c, i + q));
-        out[j] = (l[0] + l[1]) + (l[2] + l[3]);
+        out[j] = ordered_sum(w, [c](size_t i) { return double(term<SQ>(c, i)); });
     }
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define STREAMPROC_HAVE_AVX_CHUNK_SUM 1
+#ifdef STREAMPROC_X86_SIMD
 // The same sums with AVX: lane l of a chunk's vector is partial sum l above, fed the
 // same samples in the same order, so each result is the same double (no FMA, no
 // reassociation). A chunk's sum is one dependent chain of adds; four chunks at a time
@@ -234,9 +214,8 @@ using chunk_sums_fn = void (*)(const float*, size_t, size_t, double*);
 template <bool SQ>
 chunk_sums_fn pick_sums()
 {
-#ifdef STREAMPROC_HAVE_AVX_CHUNK_SUM
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx"))
+#ifdef STREAMPROC_X86_SIMD
+    if (cpu::has_avx())
         return sums_avx<SQ>;
 #endif
     return sums_generic<SQ>;
@@ -275,7 +254,7 @@ void event_detector_engine::end_of_chunk()
 
 size_t event_detector_engine::skip_quiet_samples(const float* x, size_t count)
 {
-    if (!(d_pos == 0 && !d_open && !d_waiting && d_have_floor))
+    if (d_pos != 0 || !quiet())
         return 0;
     return skip_quiet_chunks(x, count, true);
 }
@@ -374,7 +353,7 @@ void event_detector_engine::run(const float* power,
     const size_t w = d_cfg.window;
     const double inv_w = 1.0 / double(w);
     for (size_t i = 0; i < count; ++i) {
-        if (d_pos == 0 && !d_open && !d_waiting && d_have_floor && count - i >= w) {
+        if (d_pos == 0 && quiet() && count - i >= w) {
             const size_t skipped = skip_quiet_chunks(power + i, count - i, false);
             if (skipped > 0) {
                 i += skipped - 1;
@@ -393,7 +372,7 @@ void event_detector_engine::run(const float* power,
         bool chunk_end = false;
         if (++d_pos == w) {
             d_pos = 0;
-            d_sum = chunk_sum(d_ring.data(), w);
+            d_sum = ordered_sum(w, [this](size_t k) { return d_ring[k]; });
             chunk_end = true;
         }
         ++d_n;

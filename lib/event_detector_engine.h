@@ -127,8 +127,7 @@ public:
     //! Samples to the next chunk boundary when nothing is going on mid-chunk, else 0.
     size_t quiet_until_boundary() const
     {
-        return d_pos != 0 && !d_open && !d_waiting && d_have_floor ? d_cfg.window - d_pos
-                                                                   : 0;
+        return d_pos != 0 && quiet() ? d_cfg.window - d_pos : 0;
     }
     //! End of stream: emits the open and the waiting event (see above).
     void finish(std::vector<detected_event>& out);
@@ -150,6 +149,9 @@ public:
     const detector_config& config() const { return d_cfg; }
 
 private:
+    //! Nothing going on: no event open or waiting, the floor known (the quiet-chunk
+    //! fast path may run from the next chunk boundary on).
+    bool quiet() const { return !d_open && !d_waiting && d_have_floor; }
     void run(const float* power, size_t n, std::vector<detected_event>& out);
     void confirm(uint64_t n);
     void open_at(uint64_t n);

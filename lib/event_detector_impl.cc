@@ -420,20 +420,16 @@ void event_detector_impl<T>::detect_piece(const T* in,
             }
             ++tag_i;
         }
-        if constexpr (std::is_same<T, float>::value) {
-            // quiet stretches of real input: summed from the samples, no power array
-            const size_t skipped = d_engine.skip_quiet_samples(in + done, end - done);
-            done += skipped;
-            if (done == end)
-                continue;
-        }
         size_t k = end - done;
         if constexpr (std::is_same<T, float>::value) {
+            // quiet stretches of real input: summed from the samples, no power array
+            done += d_engine.skip_quiet_samples(in + done, k);
+            if (done == end)
+                continue;
             // quiet, but in the middle of a chunk (a work call ended there): powers up
             // to the chunk boundary only, then the quiet stretch is summed again
             const size_t b = d_engine.quiet_until_boundary();
-            if (b > 0)
-                k = std::min(k, b);
+            k = b > 0 ? std::min(end - done, b) : end - done;
         }
         to_power(in + done, d_power.data(), k);
         d_events.clear();

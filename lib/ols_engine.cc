@@ -5,13 +5,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "cpu_features.h"
 #include "fftw_wisdom.h"
 #include "ols_engine.h"
 #include <fftw3.h>
 #include <volk/volk.h>
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -101,8 +99,7 @@ void polyphase_mac_generic(
     polyphase_mac_from(acc, x, gr, gs, nd, D, 0);
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define STREAMPROC_HAVE_AVX2_MAC 1
+#ifdef STREAMPROC_X86_SIMD
 // The same with AVX2 + FMA, four vectors (16 complex) at a time to hide the FMA
 // latency; the sum over the D phases stays in registers.
 __attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict acc,
@@ -149,8 +146,7 @@ __attribute__((target("avx2,fma"))) void polyphase_mac_avx2(float* __restrict ac
 // outputs of a block in plain C++ (block positions are fixed from the stream start, so
 // the same outputs always take the same path). Without AVX2 the block goes tap by tap
 // through VOLK instead (direct_form()).
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define STREAMPROC_HAVE_AVX2_SHORT_FIR 1
+#ifdef STREAMPROC_X86_SIMD
 __attribute__((target("avx2,fma"))) void short_fir_avx2(float* __restrict out,
                                                         const float* __restrict x,
                                                         const float* __restrict rev,
@@ -184,13 +180,7 @@ __attribute__((target("avx2,fma"))) void short_fir_avx2(float* __restrict out,
     }
 }
 
-bool pick_short_fir()
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-const bool have_short_fir_avx2 = pick_short_fir();
+const bool have_short_fir_avx2 = cpu::has_avx2_fma();
 #endif
 
 using polyphase_mac_fn =
@@ -198,15 +188,17 @@ using polyphase_mac_fn =
 
 polyphase_mac_fn pick_polyphase_mac()
 {
-#ifdef STREAMPROC_HAVE_AVX2_MAC
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+#ifdef STREAMPROC_X86_SIMD
+    if (cpu::has_avx2_fma())
         return polyphase_mac_avx2;
 #endif
     return polyphase_mac_generic;
 }
 
 const polyphase_mac_fn polyphase_mac_best = pick_polyphase_mac();
+
+// Outputs of one N-point frame for ntaps taps and decimation D: floor((N-L)/D) + 1.
+size_t frame_outputs(size_t n, size_t ntaps, size_t D) { return (n - ntaps) / D + 1; }
 
 // The overlap-save model of one block (see choose_fft_size), in units of the per-point
 // linear work.
@@ -252,7 +244,7 @@ void short_fir(float* out,
                size_t n,
                float* tmp)
 {
-#ifdef STREAMPROC_HAVE_AVX2_SHORT_FIR
+#ifdef STREAMPROC_X86_SIMD
     if (have_short_fir_avx2) {
         short_fir_avx2(out, x, rev, L, c, n);
         return;
@@ -314,7 +306,7 @@ size_t ols_engine<T>::choose_fft_size(size_t ntaps,
         const bool pow2 = (nd & (nd - 1)) == 0;
         if (D > 1 && !((pow2 && nd >= 16) || nd >= 128))
             continue;
-        const size_t nout = nframes * ((n - ntaps) / D + 1);
+        const size_t nout = nframes * frame_outputs(n, ntaps, D);
         const size_t span = (nout - 1) * D + ntaps + nout * D;
         if (max_span && span > max_span)
             continue;
@@ -334,7 +326,7 @@ double ols_engine<T>::overlap_save_cost(size_t ntaps,
                                         size_t fft_size)
 {
     const size_t D = std::max(1u, decimation);
-    const size_t nout = (is_complex ? 1 : 2) * ((fft_size - ntaps) / D + 1);
+    const size_t nout = (is_complex ? 1 : 2) * frame_outputs(fft_size, ntaps, D);
     const double w = radix_penalty(fft_size / D);
     return k_method[method_kind(is_complex, false)].ols_ns_per_unit *
            ols_units(fft_size, D, w == 0.0 ? 1.5 : w) / double(nout);
@@ -383,8 +375,7 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
                                     std::to_string(decimation));
     d_reversed_taps.assign(d_taps.rbegin(), d_taps.rend());
     if constexpr (!is_real) {
-        d_real_taps = std::all_of(
-            d_taps.begin(), d_taps.end(), [](const T& t) { return t.imag() == 0.0f; });
+        d_real_taps = detail::taps_all_real(d_taps);
         if (d_real_taps)
             for (auto it = d_taps.rbegin(); it != d_taps.rend(); ++it)
                 d_reversed_re.push_back(it->real());
@@ -416,7 +407,7 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
         d_nfft = fft_size;
     }
     d_nfft_dec = d_nfft / d_decim;
-    d_nframe = (d_nfft - d_ntaps) / d_decim + 1;
+    d_nframe = frame_outputs(d_nfft, d_ntaps, d_decim);
     d_nout = frames * d_nframe;
 
     d_out.resize(d_nout);

@@ -13,6 +13,7 @@
 #include <gnuradio/streamproc/api.h>
 #include <type_traits>
 #include <volk/volk_alloc.hh>
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -38,6 +39,18 @@ STREAMPROC_API void short_fir(float* out,
                               float* tmp);
 //! Most taps the direct form runs through short_fir().
 constexpr size_t short_fir_max_taps = 24;
+
+//! True when every tap is real (float taps, or complex ones with zero imaginary parts):
+//! the complex-by-real kernels then apply.
+template <class V>
+bool taps_all_real(const std::vector<V>& taps)
+{
+    if constexpr (std::is_same<V, float>::value)
+        return true;
+    else
+        return std::all_of(
+            taps.begin(), taps.end(), [](const V& t) { return t.imag() == 0.0f; });
+}
 
 /*!
  * The polyphase product-sum of ols_engine: acc[k] = sum_{p<D} X[p*nd + k] G[p*nd + k]

@@ -65,18 +65,6 @@ static int checked_fft_size(int fft_size)
     return fft_size;
 }
 
-namespace {
-template <class TAP_T>
-bool any_complex(const std::vector<TAP_T>& taps)
-{
-    if constexpr (std::is_same<TAP_T, float>::value)
-        return false;
-    else
-        return std::any_of(
-            taps.begin(), taps.end(), [](const TAP_T& t) { return t.imag() != 0.0f; });
-}
-} // namespace
-
 template <class T, class TAP_T>
 ols_fir_impl<T, TAP_T>::ols_fir_impl(int decimation,
                                      const std::vector<TAP_T>& taps,
@@ -122,7 +110,8 @@ ols_fir_impl<T, TAP_T>::make_engine(const std::vector<TAP_T>& taps, size_t max_s
         method = fir_method::direct;
     } else {
         if (d_fixed_fft == 0)
-            method = engine_t::choose_method(L, d_decim, is_complex, any_complex(taps));
+            method = engine_t::choose_method(
+                L, d_decim, is_complex, !detail::taps_all_real(taps));
         if (method == fir_method::overlap_save) {
             nfft = engine_t::choose_fft_size(L, d_decim, is_complex, max_span);
             if (nfft == 0)

@@ -5,14 +5,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "cpu_features.h"
 #include "fftw_wisdom.h"
 #include "stft_engine.h"
 #include <gnuradio/fft/fft.h>
 #include <fftw3.h>
 #include <volk/volk.h>
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -168,8 +166,7 @@ void split_range(
     }
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define STREAMPROC_HAVE_AVX_SPLIT 1
+#ifdef STREAMPROC_X86_SIMD
 __attribute__((target("avx"))) inline __m256 cmul(__m256 x, __m256 y)
 {
     const __m256 t1 = _mm256_mul_ps(x, _mm256_moveldup_ps(y));
@@ -198,12 +195,7 @@ split_avx(const float* z, const float* A, const float* B, size_t nh, float* x)
     split_range(z, A, B, nh, k, x);
 }
 
-bool pick_split_avx()
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx");
-}
-const bool have_split_avx = pick_split_avx();
+const bool have_split_avx = cpu::has_avx();
 #endif
 } // namespace
 
@@ -219,7 +211,7 @@ void stft_engine<T>::split(size_t nframes, gr_complex* out) const
     for (size_t f = 0; f < nframes; ++f) {
         const float* z = reinterpret_cast<const float*>(d_half_out.data() + f * nh);
         float* x = reinterpret_cast<float*>(out + f * d_nbins);
-#ifdef STREAMPROC_HAVE_AVX_SPLIT
+#ifdef STREAMPROC_X86_SIMD
         if (have_split_avx)
             split_avx(z, A, B, nh, x);
         else
