@@ -156,26 +156,41 @@ def _spectral_chain(which, path, case):
     return tb
 
 
+WINDOW = 64  # the detector's window and the stock chain's moving average
+
+
+def _collect_events(tb, det):
+    """Our detector's events go to a message_debug, as a user would store them."""
+    from gnuradio import blocks
+
+    tb.msg_connect(det, "events", blocks.message_debug(), "store")
+
+
+def _stock_threshold(tb, power):
+    """The stock detection a user would build on a power stream: moving_average_ff ->
+    threshold_ff -> null_sink."""
+    from gnuradio import blocks
+
+    tb.connect(power, blocks.moving_average_ff(WINDOW, 1.0 / WINDOW, 4000), blocks.threshold_ff(5.0, 10.0, 0),
+               blocks.null_sink(4))
+
+
 def _detector_chain(which, path, case):
     """event_detector_f (messages to a message_debug) against the stock chain a user
     would build: multiply_ff (x*x) -> moving_average_ff -> threshold_ff -> null_sink."""
     from gnuradio import blocks, gr, streamproc
 
-    window = 64
     tb = gr.top_block()
     src = _upstream(tb, case, 4, path)
     if which == "ours":
-        det = streamproc.event_detector_f(window=window, sample_rate=1e6)
-        dbg = blocks.message_debug()
+        det = streamproc.event_detector_f(window=WINDOW, sample_rate=1e6)
         tb.connect(src, det)
-        tb.msg_connect(det, "events", dbg, "store")
+        _collect_events(tb, det)
     else:
         sq = blocks.multiply_ff()
-        avg = blocks.moving_average_ff(window, 1.0 / window, 4000)
-        thr = blocks.threshold_ff(5.0, 10.0, 0)
         tb.connect(src, (sq, 0))
         tb.connect(src, (sq, 1))
-        tb.connect(sq, avg, thr, blocks.null_sink(4))
+        _stock_threshold(tb, sq)
     return tb
 
 
@@ -226,14 +241,13 @@ def _live_chain(which, path, case):
     tb = gr.top_block()
     up = _upstream(tb, case, 8, path)
     if which == "ours":
-        det = streamproc.event_detector_c(window=64, sample_rate=1e6)
-        dbg = blocks.message_debug()
+        det = streamproc.event_detector_c(window=WINDOW, sample_rate=1e6)
         tb.connect(up, streamproc.ols_fir_ccf(8, taps), det)
-        tb.msg_connect(det, "events", dbg, "store")
+        _collect_events(tb, det)
     else:
-        tb.connect(up, grfilter.fir_filter_ccf(8, taps), blocks.complex_to_mag_squared(),
-                   blocks.moving_average_ff(64, 1.0 / 64, 4000), blocks.threshold_ff(5.0, 10.0, 0),
-                   blocks.null_sink(4))
+        mag2 = blocks.complex_to_mag_squared()
+        tb.connect(up, grfilter.fir_filter_ccf(8, taps), mag2)
+        _stock_threshold(tb, mag2)
     return tb
 
 
