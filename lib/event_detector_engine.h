@@ -27,6 +27,23 @@ struct STREAMPROC_API detector_config {
     uint64_t max_duration = 0;  //!< close (truncated) events longer; 0 = no limit
     double max_rate = 0.0; //!< at most this many events per second of signal; 0 = no cap
     double sample_rate = 1.0; //!< samples per second (for max_rate and times)
+    //! samples the tracked floor looks back over (rounded to 8 sub-blocks of whole
+    //! windows, see sub_block())
+    uint64_t floor_horizon = 131072;
+    //! the floor is never below this power (one LSB of an integer capture; 0 = none)
+    double min_floor = 0.0;
+    //! degrees of freedom of one power sample: 2 for complex, 1 for real input (the
+    //! tracked floor's bias correction)
+    double dof = 2.0;
+    bool fixed_floor = false; //!< use floor_db instead of tracking the floor
+    double floor_db = 0.0;    //!< the floor in dB of power when fixed_floor
+
+    //! Samples per floor sub-block: round(floor_horizon / (8 window)) windows, >= 1.
+    uint64_t sub_block() const;
+    //! The 10th percentile of a window's mean power over the mean for Gaussian noise
+    //! (Wilson-Hilferty, a = window x dof / 2 degrees: (1 - 1/(9a) - 1.2816 /
+    //! sqrt(9a))^3, at least 0.0158, the exact value for a = 1/2).
+    double quantile_bias() const;
 
     //! Throws std::invalid_argument naming the first bad value.
     void validate() const;
@@ -62,21 +79,31 @@ struct STREAMPROC_API event_edge {
  *  - Non-finite p[n] is replaced by the current moving-average mean (it neither opens
  *    nor closes anything) and counted.
  *  - Smoothed power s[n] = mean(p[n-W+1 .. n]) over the window W (samples before the
- *    stream count as 0): a running sum in double, recomputed from the ring buffer
- *    each time the ring wraps (at every multiple of W, as four interleaved partial
- *    sums added pairwise), so it does not drift on unbounded streams. That sum is
- *    also the chunk's total for the noise floor. (Quiet chunks, where no sample can
- *    reach a threshold, are skipped in one step with the same results.)
- *    Nothing is detected before 16 W samples have been seen (the floor's warm-up).
- *  - Noise floor: the mean power of the first 16 W-sample chunks (chunks are aligned
- *    at multiples of W; nothing is detected before they are in); then chunk k moves
- *    it, floor += (mean_k - floor) / c with
- *    c = min(chunks used so far + 1, 256) (the running mean of the chunks, then an
- *    exponential average over about 256 chunks: within ~1 % for W = 64), at the end
- *    of chunk k+1, when during both chunks no event was open or waiting to be merged
- *    and the smoothed power stayed below 4 x floor (so that the rising edge of a
- *    burst, before it is detected, does not raise the floor). Tracked in both modes
- *    (it gives noise_floor and snr_db); only relative mode sets the thresholds by it.
+ *    stream count as 0): a running sum in double, recomputed from the ring each time
+ *    the ring wraps (at every multiple of W, as four interleaved partial sums added
+ *    pairwise), so it does not drift on unbounded streams. That sum is also the
+ *    chunk's total for the noise floor. (Quiet chunks, where no sample can reach the
+ *    open threshold, are skipped in one step with the same results.) Nothing opens
+ *    before sample W - 1.
+ *  - Noise floor (tracked; minimum statistics over a finite horizon): the stream is cut
+ *    into chunks of W samples and sub-blocks of L = sub_block() samples (B = L / W
+ *    chunks), both aligned at its first sample. A chunk is usable when its powers are
+ *    finite and, for W >= 2, not all equal (exact zeros and stuck samples carry no
+ *    noise); its value
+ *    is its mean power. A sub-block's value is the 10th percentile of its usable chunk
+ *    values (the value of rank floor((m-1)/10) of m in ascending order; none when m =
+ *    0) divided by quantile_bias() (so that it is the mean power for Gaussian noise),
+ *    so bursts in up to 90 % of it do not move it. The floor in force after
+ *    sub-block k is max(min_floor, the smallest value of sub-blocks k-7 .. k), or
+ *    min_floor when none of them has one; never below the smallest normal float
+ *    (1.18e-38). It takes effect from the sample after the sub-block's last one, and
+ *    the first sub-block's floor also applies to the first sub-block itself: its samples
+ *    are held (L floats) and run through the detection once it is complete (or at
+ *    finish()). So the floor at any sample depends on the last 8 L samples only: a
+ *    range of a file processed with a pre-roll of at least 8 L samples (aligned at a
+ *    multiple of L) has the same floor as a run over the whole file. With fixed_floor the
+ *    floor is 10^(floor_db/10) throughout and nothing is held. Tracked in both modes
+ *    (noise_floor and snr_db); only relative mode sets the thresholds by it.
  *  - Thresholds: on = floor * 10^(threshold_db/10), off = floor *
  *    10^((threshold_db - hysteresis_db)/10) (relative) or 10^(threshold_db/10) and
  *    10^((threshold_db - hysteresis_db)/10) (absolute).
@@ -90,13 +117,19 @@ struct STREAMPROC_API event_edge {
  *    min_duration, else emitted, unless the rate cap (a token bucket of max_rate
  *    events per second of signal, burst max(1, max_rate)) has no token: then it is
  *    dropped and counted.
+ *  - An event that reaches back to the first sample (start = 0) is flagged truncated
+ *    too: it may have begun before the stream.
  *  - finish(): an open event is closed at the end of the stream, flagged truncated,
  *    and the waiting one is emitted.
+ *  - set_thresholds() changes threshold_db and hysteresis_db from the next sample on;
+ *    restart() finishes the stream so far and starts a new one (new settings) at the
+ *    next sample: positions go on counting, the floor and the averages start over.
  *
  * Edges (optional): the start of an event is reported once it is certain to be
  * emitted (it has lasted min_duration, counting a merge), the end when it is emitted;
  * events dropped as too short never get an edge. Each edge is reported at most
- * edge_latency() samples after its offset; with max_rate > 0 an event may be dropped
+ * edge_latency() samples after its offset (events of the first sub-block come when it is
+ * complete, so a tracked floor adds L); with max_rate > 0 an event may be dropped
  * after its start was reported (the rate cap decides when the event ends).
  */
 class STREAMPROC_API event_detector_engine
@@ -132,13 +165,26 @@ public:
     //! End of stream: emits the open and the waiting event (see above).
     void finish(std::vector<detected_event>& out);
     void finish(std::vector<detected_event>& out, std::vector<event_edge>& edges);
+    /*!
+     * New threshold_db and hysteresis_db from the next sample on (validated like the
+     * constructor's; std::invalid_argument leaves the old ones).
+     */
+    void set_thresholds(double threshold_db, double hysteresis_db);
+    /*!
+     * Finishes the stream so far (as finish(), into \p out and \p edges) and goes on
+     * with \p config as a new stream from the next sample: positions keep counting from
+     * the stream's first sample, ids and counters go on, the averages and the floor
+     * start over. For changes of window or floor settings.
+     */
+    void restart(const detector_config& config,
+                 std::vector<detected_event>& out,
+                 std::vector<event_edge>& edges);
     //! Most samples between an edge's offset and the sample that reports it.
-    uint64_t edge_latency() const
-    {
-        return d_delay + d_cfg.min_duration + d_cfg.merge_gap + 1;
-    }
+    uint64_t edge_latency() const { return latency_of(d_cfg); }
+    //! The same for other settings (e.g. before a restart()).
+    static uint64_t latency_of(const detector_config& c);
 
-    uint64_t samples() const { return d_n; }
+    uint64_t samples() const { return d_origin + d_n; }
     uint64_t events_found() const { return d_found; }
     uint64_t events_dropped_short() const { return d_dropped_short; }
     uint64_t events_merged() const { return d_merged; }
@@ -152,32 +198,49 @@ private:
     //! Nothing going on: no event open or waiting, the floor known (the quiet-chunk
     //! fast path may run from the next chunk boundary on).
     bool quiet() const { return !d_open && !d_waiting && d_have_floor; }
+    void configure(const detector_config& config);
     void run(const float* power, size_t n, std::vector<detected_event>& out);
+    void run_samples(const float* power, size_t n, std::vector<detected_event>& out);
+    void step(uint64_t n, double p, double smooth, std::vector<detected_event>& out);
+    size_t warm(const float* power, size_t n, std::vector<detected_event>& out);
+    void replay(std::vector<detected_event>& out);
     void confirm(uint64_t n);
     void open_at(uint64_t n);
     void close_at(uint64_t end, bool truncated);
     void settle(detected_event& ev, std::vector<detected_event>& out);
     void flush_waiting(uint64_t n, std::vector<detected_event>& out, bool force);
-    void end_of_chunk();
+    void end_of_chunk(bool usable);
+    void push_chunk(double mean, bool usable);
+    void end_of_sub_block();
+    void set_floor(double floor);
     size_t skip_quiet_chunks(const float* power, size_t count, bool squares);
 
-    const detector_config d_cfg;
-    const uint64_t d_delay; // W / 2
-    const double d_on_factor;
-    const double d_off_factor;
+    detector_config d_cfg;
+    uint64_t d_delay; // W / 2
+    double d_on_factor;
+    double d_off_factor;
     std::vector<double> d_ring; // last W powers
     size_t d_pos = 0;           // ring index of the next sample
     double d_sum = 0.0;         // sum of the ring
-    uint64_t d_n = 0;           // samples seen
+    bool d_chunk_bad = false;   // a non-finite sample in this chunk
+    uint64_t d_origin = 0;      // stream position of this stream's sample 0 (restart)
+    uint64_t d_n = 0;           // samples seen since d_origin
     double d_floor = 0.0;
     bool d_have_floor = false;
-    bool d_chunk_clean = true; // no event during this chunk, smoothed < 4 x floor
-    static constexpr double k_clean_factor = 4.0;
-    bool d_prev_clean = false; // the same for the chunk before
-    double d_prev_mean = 0.0;
-    uint64_t d_floor_chunks = 0;
-    static constexpr uint64_t k_floor_chunks = 256;
-    static constexpr uint64_t k_warmup_chunks = 16;
+    // tracked floor: usable chunk values of this sub-block, sub-block values (NaN: none)
+    static constexpr size_t k_sub_blocks = 8;
+    std::vector<double> d_chunk_vals;
+    size_t d_nvals = 0;      // usable values in this sub-block
+    size_t d_sub_chunks = 0; // chunks in this sub-block so far
+    size_t d_chunks_per_sub = 1;
+    double d_bias = 1.0; // d_cfg.quantile_bias()
+    double d_sub[k_sub_blocks];
+    size_t d_sub_next = 0, d_sub_count = 0;
+    // the first sub-block, held until its floor is known (tracked floor only)
+    std::vector<float> d_warm;
+    size_t d_warm_n = 0;
+    bool d_warming = false;
+    bool d_replaying = false;
     static constexpr size_t k_sum_batch = 16; // quiet chunks summed at a time
     double d_on = 0.0, d_off = 0.0;
 

@@ -107,6 +107,7 @@ typename event_detector<T>::sptr event_detector<T>::make(int window,
     c.max_duration = checked_count(max_duration, "max_duration");
     c.sample_rate = sample_rate;
     c.max_rate = max_rate;
+    c.dof = std::is_same<T, float>::value ? 1.0 : 2.0;
     if (tag_edges && max_rate > 0.0)
         throw std::invalid_argument(
             "event_detector: tag_edges cannot be combined with max_rate (the rate cap "
@@ -127,7 +128,10 @@ event_detector_impl<T>::event_detector_impl(const detector_config& config, bool 
     // The items held back stay in the input buffer: a history of d_latency + 1 makes
     // GNU Radio give the upstream a buffer of at least twice that.
     this->set_history(unsigned(d_latency + 1));
-    d_upstream.request(*this); // a large input buffer whatever the upstream
+    // a large input buffer whatever the upstream, room for the history and the held
+    // items (2 x d_latency) and as much again to read
+    d_upstream.request(*this,
+                       std::max(upstream_buffer::default_items, 4 * (d_latency + 1)));
     d_events.reserve(1024);
     d_edges.reserve(1024);
     d_tags.reserve(16);
@@ -165,6 +169,141 @@ void event_detector_impl<T>::set_max_pending(int max_pending, bool drop)
 }
 
 template <class T>
+void event_detector_impl<T>::set_thresholds(double threshold_db, double hysteresis_db)
+{
+    gr::thread::scoped_lock lock(this->d_setlock);
+    detector_config c = d_pending ? d_next : d_engine.config();
+    c.threshold_db = threshold_db;
+    c.hysteresis_db = hysteresis_db;
+    c.validate();
+    d_engine.set_thresholds(threshold_db, hysteresis_db);
+    if (d_pending) {
+        d_next.threshold_db = threshold_db;
+        d_next.hysteresis_db = hysteresis_db;
+    }
+}
+
+template <class T>
+double event_detector_impl<T>::threshold_db() const
+{
+    gr::thread::scoped_lock lock(setlock());
+    return d_engine.config().threshold_db;
+}
+
+template <class T>
+double event_detector_impl<T>::hysteresis_db() const
+{
+    gr::thread::scoped_lock lock(setlock());
+    return d_engine.config().hysteresis_db;
+}
+
+template <class T>
+void event_detector_impl<T>::change(const detector_config& c)
+{
+    // with d_setlock held
+    c.validate();
+    if (d_tag_edges && event_detector_engine::latency_of(c) > d_latency)
+        throw std::invalid_argument(
+            "event_detector: with tag_edges the edge latency is fixed at construction (" +
+            std::to_string(d_latency) + " samples); these settings need " +
+            std::to_string(event_detector_engine::latency_of(c)));
+    if (!d_ran) { // not started: a new stream anyway
+        d_engine = event_detector_engine(c);
+        d_pending = false;
+        return;
+    }
+    d_next = c;
+    d_pending = true;
+}
+
+template <class T>
+void event_detector_impl<T>::apply_pending(bool has_output)
+{
+    if (!d_pending)
+        return;
+    d_pending = false;
+    d_events.clear();
+    d_engine.restart(d_next, d_events, d_edges);
+    for (const auto& ev : d_events)
+        post(ev);
+    if (d_tag_edges)
+        tag_edges(has_output);
+    d_edges.clear();
+}
+
+template <class T>
+void event_detector_impl<T>::set_window(int window)
+{
+    if (window < 1)
+        throw std::invalid_argument("event_detector: window must be at least 1, got " +
+                                    std::to_string(window));
+    gr::thread::scoped_lock lock(this->d_setlock);
+    detector_config c = d_pending ? d_next : d_engine.config();
+    c.window = size_t(window);
+    change(c);
+}
+
+template <class T>
+int event_detector_impl<T>::window() const
+{
+    gr::thread::scoped_lock lock(setlock());
+    return int(d_pending ? d_next.window : d_engine.config().window);
+}
+
+template <class T>
+void event_detector_impl<T>::set_floor_mode(bool fixed, double floor_db)
+{
+    gr::thread::scoped_lock lock(this->d_setlock);
+    detector_config c = d_pending ? d_next : d_engine.config();
+    c.fixed_floor = fixed;
+    c.floor_db = floor_db;
+    change(c);
+}
+
+template <class T>
+bool event_detector_impl<T>::floor_fixed() const
+{
+    gr::thread::scoped_lock lock(setlock());
+    return d_pending ? d_next.fixed_floor : d_engine.config().fixed_floor;
+}
+
+template <class T>
+void event_detector_impl<T>::set_floor_horizon(int64_t samples)
+{
+    if (samples < 1)
+        throw std::invalid_argument(
+            "event_detector: floor_horizon must be at least 1 sample, got " +
+            std::to_string(samples));
+    gr::thread::scoped_lock lock(this->d_setlock);
+    detector_config c = d_pending ? d_next : d_engine.config();
+    c.floor_horizon = uint64_t(samples);
+    change(c);
+}
+
+template <class T>
+int64_t event_detector_impl<T>::floor_horizon() const
+{
+    gr::thread::scoped_lock lock(setlock());
+    return int64_t(d_pending ? d_next.floor_horizon : d_engine.config().floor_horizon);
+}
+
+template <class T>
+void event_detector_impl<T>::set_min_floor(double power)
+{
+    gr::thread::scoped_lock lock(this->d_setlock);
+    detector_config c = d_pending ? d_next : d_engine.config();
+    c.min_floor = power;
+    change(c);
+}
+
+template <class T>
+double event_detector_impl<T>::min_floor() const
+{
+    gr::thread::scoped_lock lock(setlock());
+    return d_pending ? d_next.min_floor : d_engine.config().min_floor;
+}
+
+template <class T>
 void event_detector_impl<T>::set_compact_messages(bool on)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
@@ -180,11 +319,15 @@ bool event_detector_impl<T>::start()
         // run again (top_block.run() twice, stop() and start()): GNU Radio starts a
         // new stream with its item counters at 0, so must the detector (the figures of
         // the last run stay readable until now)
+        if (d_pending)
+            d_engine = event_detector_engine(d_next);
+        d_pending = false;
         d_engine.reset();
         std::fill(d_pre_buf.begin(), d_pre_buf.end(), 0.0f);
         d_seen = 0;
         d_finished = false;
-        d_have_time = d_have_freq = false;
+        d_refs[0] = reference{};
+        d_nrefs = 1;
         d_warned_nonfinite = false;
         d_events.clear();
         d_edges.clear();
@@ -226,12 +369,40 @@ void event_detector_impl<T>::publish()
 }
 
 template <class T>
+typename event_detector_impl<T>::reference&
+event_detector_impl<T>::new_reference(uint64_t from)
+{
+    reference next = d_refs[(d_nrefs - 1) % k_refs];
+    next.from = from;
+    if (d_refs[(d_nrefs - 1) % k_refs].from != from)
+        ++d_nrefs;
+    reference& r = d_refs[(d_nrefs - 1) % k_refs];
+    r = next;
+    return r;
+}
+
+template <class T>
+const typename event_detector_impl<T>::reference&
+event_detector_impl<T>::reference_at(uint64_t offset) const
+{
+    // the newest change at or before offset (the oldest kept when all are later)
+    const size_t kept = std::min(d_nrefs, k_refs);
+    for (size_t k = 1; k < kept; ++k) {
+        const reference& r = d_refs[(d_nrefs - k) % k_refs];
+        if (r.from <= offset)
+            return r;
+    }
+    return d_refs[(d_nrefs - kept) % k_refs];
+}
+
+template <class T>
 void event_detector_impl<T>::post(const detected_event& ev)
 {
     const double rate = d_engine.config().sample_rate;
     double time = double(ev.start) / rate;
-    if (d_have_time)
-        time = d_time_secs + (double(ev.start) - double(d_time_offset)) / rate;
+    const reference& ref = reference_at(ev.start);
+    if (ref.have_time)
+        time = ref.time_secs + (double(ev.start) - double(ref.time_offset)) / rate;
     const uint64_t D = d_map_decim;
     auto map = [this, D](uint64_t k) {
         const uint64_t i = k * D;
@@ -253,8 +424,8 @@ void event_detector_impl<T>::post(const detected_event& ev)
     r.truncated = ev.truncated;
     r.merged = ev.merged;
     r.time = time;
-    r.has_freq = d_have_freq;
-    r.freq = d_freq;
+    r.has_freq = ref.have_freq;
+    r.freq = ref.freq;
     r.mapped = D != 1 || d_map_delay != 0;
     r.stream_start = ev.start;
     r.stream_end = ev.end;
@@ -403,17 +574,19 @@ void event_detector_impl<T>::detect_piece(const T* in,
             if (pmt::eqv(t.key, k_rx_time)) {
                 double secs = 0.0;
                 if (rx_time_seconds(t.value, secs)) {
-                    d_have_time = true;
-                    d_time_offset = t.offset;
-                    d_time_secs = secs;
+                    reference& r = new_reference(t.offset);
+                    r.have_time = true;
+                    r.time_offset = t.offset;
+                    r.time_secs = secs;
                 } else {
                     bad_tag(t);
                 }
             } else if (pmt::eqv(t.key, k_rx_freq)) {
                 double f = 0.0;
                 if (real_number(t.value, f)) {
-                    d_have_freq = true;
-                    d_freq = f;
+                    reference& r = new_reference(t.offset);
+                    r.have_freq = true;
+                    r.freq = f;
                 } else {
                     bad_tag(t);
                 }
@@ -483,7 +656,8 @@ int event_detector_impl<T>::general_work(int noutput_items,
     const auto input = scheduler_peek::input0(*this);
     const size_t avail = size_t(std::max(0, ninput_items[0] - int(d_latency)));
     const size_t held = size_t(d_seen - read); // processed, not yet passed on
-    size_t n = avail - held;                   // new items
+    apply_pending(has_output);
+    size_t n = avail - held; // new items
     const size_t keep = std::max<size_t>(d_latency, 1);
     if (has_output) { // what comes out (all but `keep` items) must fit the output
         const size_t cap = size_t(noutput_items) + keep;

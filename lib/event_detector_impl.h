@@ -12,6 +12,7 @@
 #include "upstream_buffer.h"
 #include <gnuradio/streamproc/event_detector.h>
 #include <volk/volk_alloc.hh>
+#include <array>
 #include <atomic>
 
 namespace gr {
@@ -37,11 +38,22 @@ private:
     uint64_t d_map_decim = 1;
     uint64_t d_map_delay = 0;
     // time and frequency references from rx_time / rx_freq tags
-    bool d_have_time = false;
-    uint64_t d_time_offset = 0;
-    double d_time_secs = 0.0;
-    bool d_have_freq = false;
-    double d_freq = 0.0;
+    // time and frequency references in force from sample `from` on: the newest
+    // k_refs changes (events are posted up to edge_latency() samples late, the first
+    // sub-block's at its end: they take the references of their start)
+    struct reference {
+        uint64_t from = 0;
+        bool have_time = false;
+        uint64_t time_offset = 0;
+        double time_secs = 0.0;
+        bool have_freq = false;
+        double freq = 0.0;
+    };
+    static constexpr size_t k_refs = 64;
+    std::array<reference, k_refs> d_refs;
+    size_t d_nrefs = 1; // d_refs[(d_nrefs - 1) % k_refs] is the newest
+    reference& new_reference(uint64_t from);
+    const reference& reference_at(uint64_t offset) const;
     bool d_warned_nonfinite = false;
     uint64_t d_bad_tags = 0;
     std::atomic<uint64_t> d_found{ 0 }, d_dropped{ 0 }, d_short{ 0 }, d_merged{ 0 },
@@ -58,6 +70,16 @@ private:
     bool d_drop = false;
     std::atomic<uint64_t> d_lost{ 0 };
     upstream_buffer d_upstream;
+    // settings that restart the detection (set_window, floor): applied in work()
+    detector_config d_next;
+    bool d_pending = false;
+    void change(const detector_config& c);
+    //! d_setlock for the getters (GNU Radio's mutex is not mutable)
+    gr::thread::mutex& setlock() const
+    {
+        return const_cast<event_detector_impl*>(this)->d_setlock;
+    }
+    void apply_pending(bool has_output);
     std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>> d_receivers;
     bool wait_for_room();
     void detect(const T* in, uint64_t first, size_t n, bool has_output);
@@ -91,6 +113,17 @@ public:
     void set_max_pending(int max_pending, bool drop) override;
     void set_compact_messages(bool on) override;
     uint64_t events_lost() const override { return d_lost; }
+    void set_thresholds(double threshold_db, double hysteresis_db) override;
+    double threshold_db() const override;
+    double hysteresis_db() const override;
+    void set_window(int window) override;
+    int window() const override;
+    void set_floor_mode(bool fixed, double floor_db) override;
+    bool floor_fixed() const override;
+    void set_floor_horizon(int64_t samples) override;
+    int64_t floor_horizon() const override;
+    void set_min_floor(double power) override;
+    double min_floor() const override;
     bool start() override;
 
     bool stop() override;

@@ -96,6 +96,7 @@ class qa_event_detector_engine : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(qa_event_detector_engine);
     CPPUNIT_TEST(test_truth_10db_and_above);
+    CPPUNIT_TEST(test_dense_bursts_floor);
     CPPUNIT_TEST(test_noise_alone_no_event);
     CPPUNIT_TEST(test_chunking_identical);
     CPPUNIT_TEST(test_skip_quiet_samples_same_as_powers);
@@ -110,9 +111,10 @@ class qa_event_detector_engine : public CppUnit::TestFixture
 public:
     void test_truth_10db_and_above()
     {
+        // bursts in 12-25 % of the samples: the floor (a median) within 0.2 dB
         for (double snr : { 10.0, 15.0, 30.0 }) {
-            const auto truth = spaced_bursts(40, 5000, 6000, 1500);
-            const auto p = bursty_power(40 * 6000 + 10000, truth, snr, unsigned(snr));
+            const auto truth = spaced_bursts(40, 5000, 12000, 1500);
+            const auto p = bursty_power(40 * 12000 + 10000, truth, snr, unsigned(snr));
             detector_config c;
             const auto ev = run(c, p);
             CPPUNIT_ASSERT_EQUAL(truth.size(), ev.size());
@@ -128,6 +130,21 @@ public:
                     1.0);
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, ev[k].noise_floor, 0.1);
             }
+        }
+    }
+
+    void test_dense_bursts_floor()
+    {
+        // bursts in 25-50 % of the samples: the median of the chunks moves by less than
+        // half a decibel, every 15 dB burst is found
+        const auto truth = spaced_bursts(40, 5000, 6000, 1500);
+        const auto p = bursty_power(40 * 6000 + 10000, truth, 15.0, 4);
+        detector_config c;
+        const auto ev = run(c, p);
+        CPPUNIT_ASSERT_EQUAL(truth.size(), ev.size());
+        for (const auto& e : ev) {
+            CPPUNIT_ASSERT(e.noise_floor > 0.95 && e.noise_floor < 1.12);
+            CPPUNIT_ASSERT(!e.truncated);
         }
     }
 

@@ -48,8 +48,23 @@ class DetectOptions:
         flag="--window", type=int, unit="samples after decimation", help="moving-average length of the power"))
     threshold_db: float = dataclasses.field(default=10.0, metadata=dict(
         flag="--threshold-db", type=float, unit="dB", help="open an event this far above the noise floor"))
+    absolute_db: Optional[float] = dataclasses.field(default=None, metadata=dict(
+        flag="--absolute-db", type=float, unit="dB of power, 10 log10 of mean |x|^2",
+        help="open an event above this absolute level instead (the floor is still reported)"))
+    hysteresis_db: float = dataclasses.field(default=3.0, metadata=dict(
+        flag="--hysteresis-db", type=float, unit="dB",
+        help="close an event this far below the open level"))
+    floor_db: Optional[float] = dataclasses.field(default=None, metadata=dict(
+        flag="--floor-db", type=float, unit="dB of power",
+        help="use this noise floor instead of tracking it"))
+    floor_horizon: int = dataclasses.field(default=131072, metadata=dict(
+        flag="--floor-horizon", type=int, unit="samples after decimation",
+        help="the tracked floor looks back this far; longer bursts become the floor"))
     min_duration: int = dataclasses.field(default=0, metadata=dict(
         flag="--min-duration", type=int, unit="input samples", help="drop shorter events"))
+    max_duration: int = dataclasses.field(default=0, metadata=dict(
+        flag="--max-duration", type=int, unit="input samples",
+        help="cut longer events there (flagged truncated; 0 = no limit)"))
     merge_gap: int = dataclasses.field(default=0, metadata=dict(
         flag="--merge-gap", type=int, unit="input samples", help="merge events closer than this"))
 
@@ -70,7 +85,18 @@ class DetectOptions:
             raise UsageError("--window must be between 1 and %d samples, got %d" % (self.MAX_WINDOW, self.window))
         if not math.isfinite(self.threshold_db):
             raise UsageError("--threshold-db must be a finite number of dB")
-        for name in ("min_duration", "merge_gap"):
+        for name in ("absolute_db", "floor_db"):
+            v = getattr(self, name)
+            if v is not None and not math.isfinite(v):
+                raise UsageError("--%s must be a finite number of dB" % name.replace("_", "-"))
+        if not (self.hysteresis_db >= 0 and math.isfinite(self.hysteresis_db)):
+            raise UsageError("--hysteresis-db must be a finite number >= 0 dB, got %g" % self.hysteresis_db)
+        if self.absolute_db is None and self.hysteresis_db > self.threshold_db:
+            raise UsageError("--hysteresis-db %g is above --threshold-db %g (events would close below the floor)"
+                             % (self.hysteresis_db, self.threshold_db))
+        if not 1 <= self.floor_horizon < 1 << 40:
+            raise UsageError("--floor-horizon must be between 1 and 2^40 samples, got %d" % self.floor_horizon)
+        for name in ("min_duration", "merge_gap", "max_duration"):
             v = getattr(self, name)
             if not 0 <= v < 1 << 62:
                 raise UsageError("--%s must be between 0 and 2^62 samples, got %d" % (name.replace("_", "-"), v))
@@ -142,8 +168,20 @@ def build_flowgraph(rec, options, events=None, events_format=None, overwrite=Fal
     tb = gr.top_block("streamproc_detect")
     src, conv = source_chain(tb, rec)
     taps = options.filter_taps()
+    absolute = options.absolute_db is not None
     chain = detect_chain(rec.is_complex, options.rate, taps, options.decimation, options.window,
-                         options.threshold_db, options.min_duration, options.merge_gap)
+                         options.absolute_db if absolute else options.threshold_db,
+                         options.min_duration, options.merge_gap, relative=not absolute,
+                         hysteresis_db=options.hysteresis_db,
+                         max_duration=-(-options.max_duration // options.decimation))
+    det = chain.detector
+    det.set_floor_horizon(options.floor_horizon)
+    if options.floor_db is not None:
+        det.set_floor_mode(True, options.floor_db)
+    if rec.lsb is not None:
+        # the floor is never below one LSB of the capture (after the filter's noise gain)
+        gain = 1.0 if taps is None else sum(t * t for t in taps)
+        det.set_min_floor(rec.lsb ** 2 * gain)
     if taps is not None and options.decimation == 1:
         # A full-rate FIR bounds this chain: the source's 8 MiB buffer (for decimating
         # filters and the detector alone) gains nothing here and costs 7 MB of RSS.

@@ -57,6 +57,15 @@ class Recording:
         self.path, self.kind, self.how, self.rate, self.metadata = path, kind, how, rate, metadata
 
     @property
+    def lsb(self):
+        """One step of an integer format after the source's scaling (8 bits: 1/128,
+        16 bits: 1/32768, ...), None for floats."""
+        m = DATATYPE.match(self.kind)
+        if m.group(2).startswith("f"):
+            return None
+        return 2.0 ** (1 - int(m.group(2)[1:]))
+
+    @property
     def is_sigmf(self):
         return self.path.endswith(SIGMF_ENDINGS)
 

@@ -16,12 +16,59 @@ from gnuradio import analog, blocks, gr, gr_unittest
 from gnuradio import streamproc
 
 
+FLT_MIN = float(np.finfo(np.float32).tiny)
+
+
+def sub_block_length(window, floor_horizon=131072):
+    """Samples per floor sub-block: round(horizon / (8 window)) windows, at least one."""
+    return max(1, math.floor(floor_horizon / (8.0 * window) + 0.5)) * window
+
+
+def quantile_bias(window, dof):
+    """The 10th percentile of a window's mean power over the mean for Gaussian noise
+    (Wilson-Hilferty), at least 0.0158."""
+    a = window * dof / 2.0
+    q = 1.0 - 1.0 / (9.0 * a) - 1.2816 / math.sqrt(9.0 * a)
+    return max(q ** 3 if q > 0 else 0.0, 0.0158)
+
+
+def reference_floors(p, window=64, floor_horizon=131072, min_floor=0.0, dof=2):
+    """The tracked floor of docs/event_detector.md from numpy: chunk means, the 10th
+    percentile of each sub-block's usable chunks over quantile_bias(), the smallest of
+    the last 8 sub-blocks. Returns the floor in force in each sub-block (the first
+    sub-block's own floor for the first one)."""
+    W = int(window)
+    L = sub_block_length(W, floor_horizon)
+    B = L // W
+    p = np.asarray(p, dtype=np.float64)
+    nchunks = len(p) // W
+    ch = p[:nchunks * W].reshape(nchunks, W)
+    means = ch.sum(axis=1) / W
+    usable = np.all(np.isfinite(ch), axis=1)
+    if W > 1:
+        usable &= ~np.all(ch == ch[:, :1], axis=1)
+    nsub = max(1, -(-len(p) // L))
+    values = []
+    for j in range(nsub):
+        v = np.sort(means[j * B:(j + 1) * B][usable[j * B:(j + 1) * B]])
+        values.append(v[(len(v) - 1) // 10] / quantile_bias(W, dof) if len(v) else math.nan)
+
+    def floor_from(vals):
+        vals = [v for v in vals if not math.isnan(v)]
+        f = max(min(vals), min_floor) if vals else min_floor
+        return max(f, FLT_MIN)
+
+    return [floor_from(values[0:1])] + [floor_from(values[max(0, j - 8):j]) for j in range(1, nsub)]
+
+
 def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_db=3.0,
-                     min_duration=0, merge_gap=0, max_duration=0, max_rate=0.0, sample_rate=1.0):
+                     min_duration=0, merge_gap=0, max_duration=0, max_rate=0.0, sample_rate=1.0,
+                     floor_horizon=131072, min_floor=0.0, floor_db=None, dof=2):
     """The rules of docs/event_detector.md, written independently of the engine: the
-    smoothed power and the sums come from float64 cumulative sums (numpy), and the
-    state machine jumps from one threshold crossing to the next with numpy searches,
-    one stretch of constant thresholds (one floor chunk) at a time.
+    smoothed power and the sums come from float64 cumulative sums (numpy), the floor
+    from reference_floors() (or floor_db), and the state machine jumps from one
+    threshold crossing to the next with numpy searches, one stretch of constant
+    thresholds (one floor sub-block) at a time.
 
     Tolerance: the engine sums in another order (a running sum recomputed per chunk),
     so float fields agree to about 1e-12 relative, not bit for bit; the tests compare
@@ -29,6 +76,7 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
     signals falls within that rounding of a threshold)."""
     W = int(window)
     delay = W // 2
+    p_in = p
     p = np.array(p, dtype=np.float64)
     N = len(p)
     for n in np.flatnonzero(~np.isfinite(p)):  # the moving mean of the W before
@@ -38,9 +86,15 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
     s = (c[idx + 1] - c[np.maximum(0, idx + 1 - W)]) / W
     on_f = 10.0 ** (threshold_db / 10.0)
     off_f = 10.0 ** ((threshold_db - hysteresis_db) / 10.0)
-    st = {"floor": 0.0, "have": False, "count": 0, "prev_clean": False, "prev_mean": 0.0,
-          "on": on_f if not relative else 0.0, "off": off_f if not relative else 0.0,
-          "cur": None, "wait": None, "wait_closed_at": 0, "busy": False,
+    if floor_db is None:
+        L = sub_block_length(W, floor_horizon)
+        floors = reference_floors(p_in, W, floor_horizon, min_floor, dof)
+    else:
+        L = max(N, 1)
+        floors = [10.0 ** (floor_db / 10.0)]
+    st = {"floor": floors[0], "on": on_f if not relative else 0.0,
+          "off": off_f if not relative else 0.0,
+          "cur": None, "wait": None, "wait_closed_at": 0,
           "tokens": max(1.0, max_rate), "token_time": 0, "next_id": 0}
     out = []
 
@@ -60,10 +114,11 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
             st["tokens"] -= 1.0
         ev = dict(ev, id=st["next_id"])
         st["next_id"] += 1
+        if ev["start"] == 0:  # it may have begun before the stream
+            ev["truncated"] = True
         ev["energy"] = c[ev["end"]] - c[ev["start"]]
         ev["mean_power"] = ev["energy"] / dur
-        ev["snr_db"] = (10 * math.log10(ev["mean_power"] / ev["noise_floor"])
-                        if st["floor"] > 0 and ev["noise_floor"] > 0 else 0.0)
+        ev["snr_db"] = 10 * math.log10(ev["mean_power"] / ev["noise_floor"])
         out.append(ev)
 
     def close(ev, end, truncated, at):
@@ -95,8 +150,6 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
         or waiting before it."""
         while n < b:
             cur, wait = st["cur"], st["wait"]
-            if cur is not None or wait is not None:
-                st["busy"] = True
             if cur is not None:
                 stop = b
                 if max_duration > 0:  # corrected(t) >= start + max_duration
@@ -138,33 +191,11 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
             open_at(o)
             n = o + 1
 
-    def end_of_chunk(k):
-        mean = (c[(k + 1) * W] - c[k * W]) / W
-        if not st["have"]:
-            st["count"] += 1
-            st["floor"] += (mean - st["floor"]) / st["count"]
-            st["have"] = st["count"] == 16
-        else:
-            if clean and st["prev_clean"]:
-                st["count"] = min(st["count"] + 1, 256)
-                st["floor"] += (st["prev_mean"] - st["floor"]) / st["count"]
-            st["prev_clean"], st["prev_mean"] = clean, mean
+    for j, floor in enumerate(floors):
+        st["floor"] = floor
         if relative:
-            st["on"], st["off"] = st["floor"] * on_f, st["floor"] * off_f
-
-    for k in range((N + W - 1) // W):
-        a, b = k * W, min(N, (k + 1) * W)
-        full = b - a == W
-        last = b - 1 if full else b  # a full chunk's last sample follows the update
-        st["busy"] = False
-        if st["have"]:
-            advance(max(a, W - 1), last)
-        clean = not (st["busy"] or st["cur"] is not None or st["wait"] is not None
-                     or (st["have"] and np.any(s[a:b] >= 4.0 * st["floor"])))
-        if full:
-            end_of_chunk(k)
-            if st["have"]:
-                advance(max(b - 1, W - 1), b)
+            st["on"], st["off"] = floor * on_f, floor * off_f
+        advance(max(j * L, W - 1), min(N, (j + 1) * L))
     if st["cur"] is not None:
         cur = st["cur"]
         st["cur"] = None
@@ -239,6 +270,13 @@ def power_of(x):
 
 
 FIELDS = ("id", "start", "end", "peak_index", "truncated", "merged")
+
+
+def ref_of(x, **cfg):
+    """reference_events() for the input x of a block (its powers, its dof)."""
+    return reference_events(power_of(x), dof=2 if np.iscomplexobj(x) else 1, **cfg)
+
+
 FLOATS = ("peak_power", "mean_power", "energy", "noise_floor", "snr_db")
 
 
@@ -270,7 +308,7 @@ class qa_event_detector(gr_unittest.TestCase):
                 n = 60000
                 bursts = random_bursts(self.rng, n, 25, 40, 1500)
                 x = bursty(n, bursts, float(self.rng.uniform(12, 20)), complex_in, seed=k)
-                ref = reference_events(power_of(x), **cfg)
+                ref = ref_of(x, **cfg)
                 got, _, _ = run_block(x, **cfg)
                 self.assertGreater(len(ref), 3, cfg)
                 self.assert_same_events(got, ref, "complex=%s %s" % (complex_in, cfg))
@@ -280,7 +318,7 @@ class qa_event_detector(gr_unittest.TestCase):
         bursts = random_bursts(self.rng, n, 20, 30, 2000) + [(n - 500, 500)]  # one open at the end
         x = bursty(n, bursts, 15.0, True, seed=9)
         cfg = {"merge_gap": 300, "max_duration": 800, "window": 32}
-        ref = reference_events(power_of(x), **cfg)
+        ref = ref_of(x, **cfg)
         self.assertTrue(ref[-1]["truncated"])
         for m in (1, 7, 1000, None):
             got, det, _ = run_block(x, max_noutput=m, **cfg)
@@ -327,18 +365,20 @@ class qa_event_detector(gr_unittest.TestCase):
         # a receiver settling): the floor warm-up must not leave one endless event.
         rng = np.random.default_rng(8)
         x = rng.standard_normal(400_000).astype(np.float32)
+        y = rng.standard_normal(400_000).astype(np.float32)
         x[:100] *= 0.01
+        y[:100] *= 0.01
         for complex_in in (False, True):
-            xx = x.astype(np.complex64) if complex_in else x
+            xx = ((x + 1j * y) / np.sqrt(2)).astype(np.complex64) if complex_in else x
             got, det, _ = run_block(xx)
             self.assertEqual(got, [])
             self.assertAlmostEqual(det.noise_floor(), 1.0, delta=0.05)
-            self.assertEqual(reference_events(power_of(xx)), [])
+            self.assertEqual(ref_of(xx), [])
 
     def test_005_nonfinite_replaced(self):
         n = 30000
         x = bursty(n, [(5000, 2000), (15000, 3000)], 20.0, False, seed=3)
-        ref = reference_events(power_of(x))
+        ref = ref_of(x)
         x[[100, 5500, 5501, 16000, 25000]] = np.nan
         x[12000] = np.inf
         got, det, _ = run_block(x)
@@ -348,7 +388,7 @@ class qa_event_detector(gr_unittest.TestCase):
             self.assertLessEqual(abs(g["start"] - r["start"]), 2)
             self.assertLessEqual(abs(g["end"] - r["end"]), 2)
             self.assertTrue(math.isfinite(g["energy"]))
-        self.assert_same_events(got, reference_events(power_of(x)), "with NaN/Inf")
+        self.assert_same_events(got, ref_of(x), "with NaN/Inf")
 
     def test_006_pass_through_tags_time_freq(self):
         n = 20000
@@ -372,7 +412,7 @@ class qa_event_detector(gr_unittest.TestCase):
         eob = [o for k, o in keys if k == "eob"]
         self.assertEqual(sob, [ev["start"] for ev in got])  # first sample of each event
         self.assertEqual(eob, [ev["end"] - 1 for ev in got])  # last sample
-        self.assertEqual(det.edge_latency(), 64 // 2 + 1)
+        self.assertEqual(det.edge_latency(), 64 // 2 + 1 + sub_block_length(64))
 
     def test_006b_edges_of_emitted_events_only(self):
         """sob/eob on exactly the emitted events (none on those dropped as too short or
@@ -382,7 +422,7 @@ class qa_event_detector(gr_unittest.TestCase):
         bursts = random_bursts(rng, n, 30, 20, 600)
         x = bursty(n, bursts, 16.0, False, seed=12)
         cfg = {"window": 16, "min_duration": 150, "merge_gap": 200}
-        ref = reference_events(power_of(x), **cfg)
+        ref = ref_of(x, **cfg)
         self.assertGreater(len(ref), 5)
         self.assertGreater(len(bursts), len(ref))  # some dropped or merged
         for m in (1, 13, 4096, None):
@@ -392,7 +432,7 @@ class qa_event_detector(gr_unittest.TestCase):
             keys = [(pmt.symbol_to_string(t.key), t.offset) for t in sink.tags()]
             self.assertEqual([o for k, o in keys if k == "sob"], [ev["start"] for ev in ref])
             self.assertEqual([o for k, o in keys if k == "eob"], [ev["end"] - 1 for ev in ref])
-            self.assertEqual(det.edge_latency(), 16 // 2 + 150 + 200 + 1)
+            self.assertEqual(det.edge_latency(), 16 // 2 + 150 + 200 + 1 + sub_block_length(16))
         with self.assertRaisesRegex(ValueError, "tag_edges cannot be combined with max_rate"):
             streamproc.event_detector_f(tag_edges=True, max_rate=5.0)
 

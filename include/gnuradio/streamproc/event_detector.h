@@ -23,11 +23,13 @@ namespace streamproc {
  * \details
  * Power p = x^2 (event_detector_f) or |x|^2 (event_detector_c) is smoothed by a moving
  * average over \p window samples. An event opens when the smoothed power rises above
- * the threshold (threshold_db above a noise floor the block tracks from samples
- * outside events, or an absolute level in dB when relative is false) and closes when
- * it falls below threshold_db - hysteresis_db. The exact rules are those of
- * event_detector_engine (docs/event_detector.md); they do not depend on how the
- * stream is split into work calls.
+ * the threshold (threshold_db above the noise floor, or an absolute level in dB when
+ * relative is false) and closes when it falls below threshold_db - hysteresis_db. The
+ * noise floor is tracked by minimum statistics over a finite horizon (the lower median
+ * of window means per sub-block, the smallest of the last 8 sub-blocks; exact zeros and
+ * stuck samples ignored; never below set_min_floor()), or fixed (set_floor_mode()). The
+ * exact rules are those of event_detector_engine (docs/event_detector.md); they do not
+ * depend on how the stream is split into work calls.
  *
  * Each event is posted on message port "events" as a PMT dict: id, start, end
  * (absolute input sample indices, half-open, corrected for the smoothing delay),
@@ -126,6 +128,41 @@ public:
     virtual void set_max_pending(int max_pending, bool drop) = 0;
     //! Events dropped because the receivers' queues were full (drop mode).
     virtual uint64_t events_lost() const = 0;
+
+    /*!
+     * New threshold and hysteresis (dB), from the next sample on; validated like the
+     * constructor's (std::invalid_argument names the bad value). Any time.
+     */
+    virtual void set_thresholds(double threshold_db, double hysteresis_db) = 0;
+    virtual double threshold_db() const = 0;
+    virtual double hysteresis_db() const = 0;
+    /*!
+     * New moving-average window. While running it applies at the next work call: the
+     * events open then are finished (truncated) and detection starts over (averages and
+     * floor; positions go on). With tag_edges the new edge latency must not exceed the
+     * one set at construction.
+     */
+    virtual void set_window(int window) = 0;
+    virtual int window() const = 0;
+    /*!
+     * Noise floor: tracked (fixed = false, the default) or fixed at \p floor_db (dB of
+     * power). Applies like set_window().
+     */
+    virtual void set_floor_mode(bool fixed, double floor_db) = 0;
+    virtual bool floor_fixed() const = 0;
+    /*!
+     * The tracked floor looks back over about \p samples (8 sub-blocks of
+     * round(samples / (8 window)) windows; default 131072): longer bursts become the
+     * floor. Applies like set_window().
+     */
+    virtual void set_floor_horizon(int64_t samples) = 0;
+    virtual int64_t floor_horizon() const = 0;
+    /*!
+     * The floor is never below \p power (linear; 0 = no limit, the default):
+     * `streamproc detect` sets one LSB of an integer capture. Applies like set_window().
+     */
+    virtual void set_min_floor(double power) = 0;
+    virtual double min_floor() const = 0;
 
     /*!
      * Post each event as a compact blob instead of the dict (one allocation instead of

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(cb356f6fccec9856670c9d78e4320974)                     */
+/* BINDTOOL_HEADER_FILE_HASH(79ba27f14b0f1ea4d33603ef1b51b7b2)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -83,7 +83,41 @@ void bind_event_detector_template(py::module& m, const char* classname)
         .def("set_prefilter",
              &event_detector::set_prefilter,
              py::arg("taps"),
-             D(event_detector, set_prefilter));
+             D(event_detector, set_prefilter))
+        .def("set_thresholds",
+             &event_detector::set_thresholds,
+             py::arg("threshold_db"),
+             py::arg("hysteresis_db"),
+             D(event_detector, set_thresholds))
+        .def("threshold_db",
+             &event_detector::threshold_db,
+             D(event_detector, threshold_db))
+        .def("hysteresis_db",
+             &event_detector::hysteresis_db,
+             D(event_detector, hysteresis_db))
+        .def("set_window",
+             &event_detector::set_window,
+             py::arg("window"),
+             D(event_detector, set_window))
+        .def("window", &event_detector::window, D(event_detector, window))
+        .def("set_floor_mode",
+             &event_detector::set_floor_mode,
+             py::arg("fixed"),
+             py::arg("floor_db") = 0.0,
+             D(event_detector, set_floor_mode))
+        .def("floor_fixed", &event_detector::floor_fixed, D(event_detector, floor_fixed))
+        .def("set_floor_horizon",
+             &event_detector::set_floor_horizon,
+             py::arg("samples"),
+             D(event_detector, set_floor_horizon))
+        .def("floor_horizon",
+             &event_detector::floor_horizon,
+             D(event_detector, floor_horizon))
+        .def("set_min_floor",
+             &event_detector::set_min_floor,
+             py::arg("power"),
+             D(event_detector, set_min_floor))
+        .def("min_floor", &event_detector::min_floor, D(event_detector, min_floor));
 }
 
 void bind_event_detector(py::module& m)

@@ -14,8 +14,9 @@ static const char* __doc_gr_streamproc_event_detector =
     R"doc(Finds events (bursts) and posts each as a PMT dict on message port "events".
 
 Power (x**2 or |x|**2) smoothed over `window` samples; an event opens above the threshold
-(threshold_db above the tracked noise floor, or absolute dB) and closes below
-threshold_db - hysteresis_db. Dict keys: id, start, end (absolute input indices,
+(threshold_db above the noise floor, or absolute dB) and closes below
+threshold_db - hysteresis_db. The floor is tracked by minimum statistics over a finite
+horizon (exact zeros and stuck samples ignored) or fixed; see set_floor_mode(). Dict keys: id, start, end (absolute input indices,
 half-open, corrected for the smoothing delay), duration, peak_power, peak_index,
 mean_power, energy, noise_floor, snr_db, truncated, merged, time, freq (with rx_freq).
 The input passes through to the optional output. See docs/event_detector.md.)doc";
@@ -88,3 +89,40 @@ static const char* __doc_gr_streamproc_event_detector_events_lost =
 static const char* __doc_gr_streamproc_event_detector_set_compact_messages =
     R"doc(Post events as compact blobs (one allocation) for an event_file_sink that is the only
 receiver; it writes the same lines. Other receivers see blobs: off by default.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_thresholds =
+    R"doc(New threshold_db and hysteresis_db from the next sample on (validated; any time).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_threshold_db =
+    R"doc(The threshold in dB (above the floor, or absolute).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_hysteresis_db =
+    R"doc(The hysteresis in dB.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_window =
+    R"doc(New moving-average window; while running it applies at the next work call (open
+events finished as truncated, detection starts over, positions go on).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_window =
+    R"doc(The moving-average window in samples (a pending change included).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_floor_mode =
+    R"doc(Noise floor tracked (fixed=False, default) or fixed at floor_db (dB of power);
+applies like set_window().)doc";
+
+static const char* __doc_gr_streamproc_event_detector_floor_fixed =
+    R"doc(True when the floor is fixed (set_floor_mode).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_floor_horizon =
+    R"doc(Samples the tracked floor looks back over (default 131072; 8 sub-blocks of whole
+windows); longer bursts become the floor. Applies like set_window().)doc";
+
+static const char* __doc_gr_streamproc_event_detector_floor_horizon =
+    R"doc(The floor horizon in samples as set.)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_min_floor =
+    R"doc(The floor is never below this linear power (0 = no limit; streamproc detect sets one
+LSB of an integer capture). Applies like set_window().)doc";
+
+static const char* __doc_gr_streamproc_event_detector_min_floor =
+    R"doc(The lowest floor allowed (linear power).)doc";
