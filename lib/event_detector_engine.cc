@@ -49,9 +49,28 @@ void detector_config::validate() const
 
 double detector_config::quantile_bias() const
 {
-    const double a = double(window) * dof / 2.0;
+    double spread = 1.0; // sum over |k| < W of (1 - |k|/W) rho(k)^2
+    for (size_t k = 1; k < noise_rho2.size() && k < window; ++k)
+        spread += 2.0 * (1.0 - double(k) / double(window)) * noise_rho2[k];
+    const double a = double(window) * dof / 2.0 / spread;
     const double q = 1.0 - 1.0 / (9.0 * a) - 1.2816 / std::sqrt(9.0 * a);
     return std::max(q > 0.0 ? q * q * q : 0.0, 0.0158);
+}
+
+void detector_config::noise_filter(const std::vector<float>& taps, unsigned decimation)
+{
+    noise_rho2.clear();
+    double r0 = 0.0;
+    for (float h : taps)
+        r0 += double(h) * double(h);
+    if (!(r0 > 0.0) || decimation < 1)
+        return;
+    for (size_t lag = 0; lag < taps.size(); lag += decimation) {
+        double r = 0.0;
+        for (size_t i = 0; i + lag < taps.size(); ++i)
+            r += double(taps[i]) * double(taps[i + lag]);
+        noise_rho2.push_back((r / r0) * (r / r0));
+    }
 }
 
 uint64_t detector_config::sub_block() const
@@ -76,14 +95,18 @@ void event_detector_engine::configure(const detector_config& config)
     d_ring.assign(config.window, 0.0);
     d_chunks_per_sub = size_t(config.sub_block() / config.window);
     d_bias = config.quantile_bias();
+    // one sample alone is not stuck; an integer capture's stuck stretches are as
+    // quiet as it gets
+    d_keep_flat = config.window == 1 || config.min_floor > 0.0;
     d_chunk_vals.assign(d_chunks_per_sub, 0.0);
-    d_warm.assign(config.fixed_floor ? 0 : size_t(config.sub_block()), 0.0f);
+    d_warm.assign(config.fixed_floor ? 0 : k_sub_blocks * size_t(config.sub_block()),
+                  0.0f);
 }
 
 uint64_t event_detector_engine::latency_of(const detector_config& c)
 {
     return c.window / 2 + c.min_duration + c.merge_gap + 1 +
-           (c.fixed_floor ? 0 : c.sub_block());
+           (c.fixed_floor ? 0 : k_sub_blocks * c.sub_block());
 }
 
 void event_detector_engine::set_thresholds(double threshold_db, double hysteresis_db)
@@ -179,7 +202,8 @@ void event_detector_engine::open_at(uint64_t n)
     d_open = true;
     d_cur = detected_event{};
     d_cur_certain = false;
-    uint64_t start = n >= d_delay ? n - d_delay : 0;
+    // opened at the first sample that can open one: it was on when the stream began
+    uint64_t start = n >= d_delay && n + 1 > d_cfg.window ? n - d_delay : 0;
     if (d_waiting)
         start = std::max(start, d_wait.end); // events never overlap
     start = std::min(start, n);
@@ -408,7 +432,7 @@ event_detector_engine::skip_quiet_chunks(const float* power, size_t count, bool 
             next = 0;
         }
         const double t = sums[next];
-        const bool usable = !flat[next] || w == 1;
+        const bool usable = !flat[next] || d_keep_flat;
         ++next;
         if (!std::isfinite(t))
             break;
@@ -434,8 +458,9 @@ size_t event_detector_engine::warm(const float* power,
                                    size_t count,
                                    std::vector<detected_event>& out)
 {
-    // The first sub-block is held: its chunks feed the floor as they complete; once
-    // it is complete, it runs through the detection with that floor.
+    // The first horizon (k_sub_blocks sub-blocks) is held: its chunks feed the floor as
+    // they complete; once it is complete, it runs through the detection with the floor
+    // of its end.
     const size_t w = d_cfg.window;
     const size_t take = std::min(count, d_warm.size() - d_warm_n);
     std::copy(power, power + take, d_warm.begin() + ptrdiff_t(d_warm_n));
@@ -445,7 +470,7 @@ size_t event_detector_engine::warm(const float* power,
         double sum;
         bool flat;
         chunk_sums_input(d_warm.data() + c * w, w, 1, &sum, &flat);
-        push_chunk(sum * (1.0 / double(w)), std::isfinite(sum) && (!flat || w == 1));
+        push_chunk(sum * (1.0 / double(w)), std::isfinite(sum) && (!flat || d_keep_flat));
     }
     if (d_warm_n == d_warm.size())
         replay(out);
@@ -454,7 +479,7 @@ size_t event_detector_engine::warm(const float* power,
 
 void event_detector_engine::replay(std::vector<detected_event>& out)
 {
-    if (!d_have_floor) // the stream ended inside the first sub-block
+    if (d_sub_chunks > 0 || !d_have_floor) // the stream ended inside the first horizon
         end_of_sub_block();
     d_warming = false;
     d_replaying = true;
@@ -545,7 +570,7 @@ void event_detector_engine::run_samples(const float* power,
             step(n, p, smooth, out);
         if (chunk_end) {
             // the floor moves after the chunk's last sample
-            bool flat = w > 1; // one sample alone is not stuck
+            bool flat = !d_keep_flat;
             for (size_t k = 1; k < w && flat; ++k)
                 flat = d_ring[k] == d_ring[0];
             end_of_chunk(!d_chunk_bad && !flat);

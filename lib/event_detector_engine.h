@@ -35,15 +35,24 @@ struct STREAMPROC_API detector_config {
     //! degrees of freedom of one power sample: 2 for complex, 1 for real input (the
     //! tracked floor's bias correction)
     double dof = 2.0;
+    //! squared correlation coefficients rho(k)^2, k = 0, 1, ..., of the noise at the
+    //! detector's input (empty: white); see noise_filter()
+    std::vector<double> noise_rho2;
     bool fixed_floor = false; //!< use floor_db instead of tracking the floor
     double floor_db = 0.0;    //!< the floor in dB of power when fixed_floor
 
     //! Samples per floor sub-block: round(floor_horizon / (8 window)) windows, >= 1.
     uint64_t sub_block() const;
-    //! The 10th percentile of a window's mean power over the mean for Gaussian noise
-    //! (Wilson-Hilferty, a = window x dof / 2 degrees: (1 - 1/(9a) - 1.2816 /
-    //! sqrt(9a))^3, at least 0.0158, the exact value for a = 1/2).
+    //! The 10th percentile of a window's mean power over the mean for Gaussian noise:
+    //! Wilson-Hilferty for a Gamma distribution of shape a, (1 - 1/(9a) - 1.2816 /
+    //! sqrt(9a))^3, at least 0.0158 (the exact value for a = 1/2), with a = (dof / 2)
+    //! W / sum_{|k| < W} (1 - |k|/W) rho(k)^2 (W x dof / 2 for white noise).
     double quantile_bias() const;
+    /*!
+     * Sets noise_rho2 for white noise filtered by real \p taps and decimated by \p
+     * decimation: rho(k) = sum_i h[i] h[i + kD] / sum_i h[i]^2.
+     */
+    void noise_filter(const std::vector<float>& taps, unsigned decimation);
 
     //! Throws std::invalid_argument naming the first bad value.
     void validate() const;
@@ -88,8 +97,9 @@ struct STREAMPROC_API event_edge {
  *  - Noise floor (tracked; minimum statistics over a finite horizon): the stream is cut
  *    into chunks of W samples and sub-blocks of L = sub_block() samples (B = L / W
  *    chunks), both aligned at its first sample. A chunk is usable when its powers are
- *    finite and, for W >= 2, not all equal (exact zeros and stuck samples carry no
- *    noise); its value
+ *    finite and not all equal (exact zeros and stuck samples of a float stream carry
+ *    no noise), or only finite when W = 1 or min_floor > 0 (an integer capture's
+ *    stuck stretches are as quiet as it gets: they count); its value
  *    is its mean power. A sub-block's value is the 10th percentile of its usable chunk
  *    values (the value of rank floor((m-1)/10) of m in ascending order; none when m =
  *    0) divided by quantile_bias() (so that it is the mean power for Gaussian noise),
@@ -97,9 +107,10 @@ struct STREAMPROC_API event_edge {
  *    sub-block k is max(min_floor, the smallest value of sub-blocks k-7 .. k), or
  *    min_floor when none of them has one; never below the smallest normal float
  *    (1.18e-38). It takes effect from the sample after the sub-block's last one, and
- *    the first sub-block's floor also applies to the first sub-block itself: its samples
- *    are held (L floats) and run through the detection once it is complete (or at
- *    finish()). So the floor at any sample depends on the last 8 L samples only: a
+ *    the floor after the first 8 sub-blocks (the first horizon) also applies to them:
+ *    their samples are held (8 L floats) and run through the detection once they are
+ *    complete (or at finish(), with the floor of the sub-blocks so far, the last one
+ *    partial). So the floor at any sample depends on the last 8 L samples only: a
  *    range of a file processed with a pre-roll of at least 8 L samples (aligned at a
  *    multiple of L) has the same floor as a run over the whole file. With fixed_floor the
  *    floor is 10^(floor_db/10) throughout and nothing is held. Tracked in both modes
@@ -107,7 +118,8 @@ struct STREAMPROC_API event_edge {
  *  - Thresholds: on = floor * 10^(threshold_db/10), off = floor *
  *    10^((threshold_db - hysteresis_db)/10) (relative) or 10^(threshold_db/10) and
  *    10^((threshold_db - hysteresis_db)/10) (absolute).
- *  - Closed (idle): s[n] > on opens an event at n: start = n - W/2 (not below 0).
+ *  - Closed (idle): s[n] > on opens an event at n: start = n - W/2, or 0 when n =
+ *    W - 1 (the first sample that can open one: the signal was on at the start).
  *  - Open: s[n] < off closes it at n: end = n - W/2 (at least start + 1). If
  *    max_duration > 0 and n - W/2 - start >= max_duration it is closed at n as
  *    truncated (end = start + max_duration); a new one may open at the next sample.
@@ -117,8 +129,8 @@ struct STREAMPROC_API event_edge {
  *    min_duration, else emitted, unless the rate cap (a token bucket of max_rate
  *    events per second of signal, burst max(1, max_rate)) has no token: then it is
  *    dropped and counted.
- *  - An event that reaches back to the first sample (start = 0) is flagged truncated
- *    too: it may have begun before the stream.
+ *  - An event that starts at the first sample (start = 0) is flagged truncated too:
+ *    it may have begun before the stream.
  *  - finish(): an open event is closed at the end of the stream, flagged truncated,
  *    and the waiting one is emitted.
  *  - set_thresholds() changes threshold_db and hysteresis_db from the next sample on;
@@ -128,8 +140,8 @@ struct STREAMPROC_API event_edge {
  * Edges (optional): the start of an event is reported once it is certain to be
  * emitted (it has lasted min_duration, counting a merge), the end when it is emitted;
  * events dropped as too short never get an edge. Each edge is reported at most
- * edge_latency() samples after its offset (events of the first sub-block come when it is
- * complete, so a tracked floor adds L); with max_rate > 0 an event may be dropped
+ * edge_latency() samples after its offset (events of the first horizon come when it is
+ * complete, so a tracked floor adds 8 L); with max_rate > 0 an event may be dropped
  * after its start was reported (the rate cap decides when the event ends).
  */
 class STREAMPROC_API event_detector_engine
@@ -181,6 +193,7 @@ public:
                  std::vector<event_edge>& edges);
     //! Most samples between an edge's offset and the sample that reports it.
     uint64_t edge_latency() const { return latency_of(d_cfg); }
+    static constexpr size_t k_sub_blocks = 8; //!< in the floor's horizon
     //! The same for other settings (e.g. before a restart()).
     static uint64_t latency_of(const detector_config& c);
 
@@ -197,7 +210,7 @@ public:
 private:
     //! Nothing going on: no event open or waiting, the floor known (the quiet-chunk
     //! fast path may run from the next chunk boundary on).
-    bool quiet() const { return !d_open && !d_waiting && d_have_floor; }
+    bool quiet() const { return !d_open && !d_waiting && d_have_floor && !d_warming; }
     void configure(const detector_config& config);
     void run(const float* power, size_t n, std::vector<detected_event>& out);
     void run_samples(const float* power, size_t n, std::vector<detected_event>& out);
@@ -228,12 +241,12 @@ private:
     double d_floor = 0.0;
     bool d_have_floor = false;
     // tracked floor: usable chunk values of this sub-block, sub-block values (NaN: none)
-    static constexpr size_t k_sub_blocks = 8;
     std::vector<double> d_chunk_vals;
     size_t d_nvals = 0;      // usable values in this sub-block
     size_t d_sub_chunks = 0; // chunks in this sub-block so far
     size_t d_chunks_per_sub = 1;
-    double d_bias = 1.0; // d_cfg.quantile_bias()
+    double d_bias = 1.0;      // d_cfg.quantile_bias()
+    bool d_keep_flat = false; // chunks of equal powers count (W = 1, min_floor > 0)
     double d_sub[k_sub_blocks];
     size_t d_sub_next = 0, d_sub_count = 0;
     // the first sub-block, held until its floor is known (tracked floor only)

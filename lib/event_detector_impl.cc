@@ -304,6 +304,20 @@ double event_detector_impl<T>::min_floor() const
 }
 
 template <class T>
+void event_detector_impl<T>::set_noise_filter(const std::vector<float>& taps,
+                                              int decimation)
+{
+    if (decimation < 1)
+        throw std::invalid_argument(
+            "event_detector: set_noise_filter needs decimation >= 1, got " +
+            std::to_string(decimation));
+    gr::thread::scoped_lock lock(this->d_setlock);
+    detector_config c = d_pending ? d_next : d_engine.config();
+    c.noise_filter(taps, unsigned(decimation));
+    change(c);
+}
+
+template <class T>
 void event_detector_impl<T>::set_compact_messages(bool on)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
@@ -515,6 +529,9 @@ void event_detector_impl<T>::set_prefilter(const std::vector<float>& taps)
         throw std::invalid_argument(
             "event_detector: set_prefilter must come before the flowgraph starts");
     d_pre_rev.assign(taps.rbegin(), taps.rend());
+    detector_config c = d_engine.config(); // the noise it detects in is filtered
+    c.noise_filter(taps, 1);
+    change(c);
     const size_t hist = taps.empty() ? 0 : (taps.size() - 1) * k_floats;
     d_pre_buf.assign(hist + k_chunk * k_floats, 0.0f);
     d_pre_out.resize(taps.empty() ? 0 : k_chunk);

@@ -124,6 +124,7 @@ public:
     int64_t floor_horizon() const override;
     void set_min_floor(double power) override;
     double min_floor() const override;
+    void set_noise_filter(const std::vector<float>& taps, int decimation) override;
     bool start() override;
 
     bool stop() override;

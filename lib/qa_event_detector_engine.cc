@@ -97,6 +97,7 @@ class qa_event_detector_engine : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(qa_event_detector_engine);
     CPPUNIT_TEST(test_truth_10db_and_above);
     CPPUNIT_TEST(test_dense_bursts_floor);
+    CPPUNIT_TEST(test_runtime_changes);
     CPPUNIT_TEST(test_noise_alone_no_event);
     CPPUNIT_TEST(test_chunking_identical);
     CPPUNIT_TEST(test_skip_quiet_samples_same_as_powers);
@@ -148,6 +149,63 @@ public:
         }
     }
 
+    void test_runtime_changes()
+    {
+        // set_thresholds: the old settings before the change, the new ones after it
+        // (changed in a gap between bursts); restart(): what follows is a new detector
+        // over the rest of the stream, positions offset and ids going on
+        const auto truth = spaced_bursts(60, 5000, 10000, 2000);
+        const auto p = bursty_power(60 * 10000 + 10000, truth, 15.0, 11);
+        const size_t k = 311000; // in the gap after the burst at 305000 (3110 samples)
+        detector_config a, b;
+        b.threshold_db = 12.0;
+        b.hysteresis_db = 4.0;
+        b.window = 32;
+        const auto all_a = run(a, p);
+        event_detector_engine eng(a);
+        std::vector<detected_event> out;
+        std::vector<event_edge> edges;
+        eng.process(p.data(), k, out);
+        eng.set_thresholds(b.threshold_db, b.hysteresis_db);
+        CPPUNIT_ASSERT_THROW(eng.set_thresholds(3.0, 4.0), std::invalid_argument);
+        eng.process(p.data() + k, p.size() - k, out);
+        eng.finish(out);
+        detector_config ab = a;
+        ab.threshold_db = b.threshold_db;
+        ab.hysteresis_db = b.hysteresis_db;
+        const auto all_ab = run(ab, p);
+        size_t before = 0;
+        for (const auto& e : all_a)
+            before += e.start < k;
+        CPPUNIT_ASSERT_EQUAL(all_ab.size(), out.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+            const auto& ref = out[i].start < k ? all_a[i] : all_ab[i];
+            CPPUNIT_ASSERT(same(ref, out[i]));
+        }
+        CPPUNIT_ASSERT(before > 20 && before < out.size());
+
+        event_detector_engine r(a);
+        out.clear();
+        r.process(p.data(), k, out);
+        r.restart(b, out, edges);
+        const size_t n_before = out.size();
+        CPPUNIT_ASSERT_EQUAL(before, n_before);
+        r.process(p.data() + k, p.size() - k, out);
+        r.finish(out);
+        const std::vector<float> rest(p.begin() + ptrdiff_t(k), p.end());
+        const auto fresh = run(b, rest);
+        CPPUNIT_ASSERT_EQUAL(n_before + fresh.size(), out.size());
+        CPPUNIT_ASSERT_EQUAL(p.size(), size_t(r.samples()));
+        for (size_t i = 0; i < fresh.size(); ++i) {
+            detected_event e = fresh[i];
+            e.id += n_before;
+            e.start += k;
+            e.end += k;
+            e.peak_index += k;
+            CPPUNIT_ASSERT(same(e, out[n_before + i]));
+        }
+    }
+
     void test_noise_alone_no_event()
     {
         const auto p = bursty_power(10000000, {}, 0.0, 7);
@@ -186,7 +244,7 @@ public:
         // in the engine) leaves the events and the floor of processing the powers
         std::mt19937 rng(9);
         std::normal_distribution<float> g;
-        const size_t n = 200000;
+        const size_t n = 600000; // the first 131072 are held (the first horizon)
         std::vector<float> x(n), p(n);
         for (size_t i = 0; i < n; ++i) {
             x[i] = g(rng) * ((i / 7000) % 3 == 1 && i % 7000 < 900 ? 6.0f : 1.0f);
@@ -194,6 +252,7 @@ public:
         }
         for (size_t window : { 1, 5, 64, 100 }) {
             detector_config c;
+            c.dof = 1; // real input
             c.window = window;
             const auto whole = run(c, p);
             CPPUNIT_ASSERT(whole.size() > 5);

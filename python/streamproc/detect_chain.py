@@ -69,6 +69,7 @@ class detect_chain(gr.hier_block2):
         elif taps is not None:
             self.fir = (_blocks.ols_fir_ccf if complex_input else _blocks.ols_fir_fff)(self.decimation, taps)
             self.detector.set_index_map(self.decimation, self.delay)
+            self.detector.set_noise_filter(taps, self.decimation)  # the floor's bias correction
             self.connect(self, self.fir, self.detector)
         else:
             self.connect(self, self.detector)

@@ -79,6 +79,7 @@ class qa_detect_chain(gr_unittest.TestCase):
                 fir = (streamproc.ols_fir_ccf if complex_in else streamproc.ols_fir_fff)(decim, taps)
                 det = (streamproc.event_detector_c if complex_in else streamproc.event_detector_f)(
                     sample_rate=1e6 / decim, merge_gap=-(-400 // decim))
+                det.set_noise_filter(taps, decim)
                 dbg = blocks.message_debug()
                 tb.connect(src, fir, det)
                 tb.msg_connect(det, "events", dbg, "store")

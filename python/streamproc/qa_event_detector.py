@@ -45,7 +45,7 @@ def reference_floors(p, window=64, floor_horizon=131072, min_floor=0.0, dof=2):
     ch = p[:nchunks * W].reshape(nchunks, W)
     means = ch.sum(axis=1) / W
     usable = np.all(np.isfinite(ch), axis=1)
-    if W > 1:
+    if W > 1 and min_floor == 0:
         usable &= ~np.all(ch == ch[:, :1], axis=1)
     nsub = max(1, -(-len(p) // L))
     values = []
@@ -58,7 +58,8 @@ def reference_floors(p, window=64, floor_horizon=131072, min_floor=0.0, dof=2):
         f = max(min(vals), min_floor) if vals else min_floor
         return max(f, FLT_MIN)
 
-    return [floor_from(values[0:1])] + [floor_from(values[max(0, j - 8):j]) for j in range(1, nsub)]
+    held = floor_from(values[0:8])  # the first horizon is held and gets the floor of its end
+    return [held] * min(8, nsub) + [floor_from(values[j - 8:j]) for j in range(8, nsub)]
 
 
 def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_db=3.0,
@@ -128,7 +129,7 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
         st["wait"], st["wait_closed_at"] = ev, at
 
     def open_at(n):
-        start = corrected(n)
+        start = corrected(n) if n > W - 1 else 0
         wait = st["wait"]
         if wait is not None:
             start = max(start, wait["end"])
@@ -412,7 +413,7 @@ class qa_event_detector(gr_unittest.TestCase):
         eob = [o for k, o in keys if k == "eob"]
         self.assertEqual(sob, [ev["start"] for ev in got])  # first sample of each event
         self.assertEqual(eob, [ev["end"] - 1 for ev in got])  # last sample
-        self.assertEqual(det.edge_latency(), 64 // 2 + 1 + sub_block_length(64))
+        self.assertEqual(det.edge_latency(), 64 // 2 + 1 + 8 * sub_block_length(64))
 
     def test_006b_edges_of_emitted_events_only(self):
         """sob/eob on exactly the emitted events (none on those dropped as too short or
@@ -432,7 +433,7 @@ class qa_event_detector(gr_unittest.TestCase):
             keys = [(pmt.symbol_to_string(t.key), t.offset) for t in sink.tags()]
             self.assertEqual([o for k, o in keys if k == "sob"], [ev["start"] for ev in ref])
             self.assertEqual([o for k, o in keys if k == "eob"], [ev["end"] - 1 for ev in ref])
-            self.assertEqual(det.edge_latency(), 16 // 2 + 150 + 200 + 1 + sub_block_length(16))
+            self.assertEqual(det.edge_latency(), 16 // 2 + 150 + 200 + 1 + 8 * sub_block_length(16))
         with self.assertRaisesRegex(ValueError, "tag_edges cannot be combined with max_rate"):
             streamproc.event_detector_f(tag_edges=True, max_rate=5.0)
 
@@ -508,7 +509,8 @@ class qa_event_detector(gr_unittest.TestCase):
                     if prefilter:
                         det.set_prefilter(taps)
                         tb.connect(src, det)
-                    else:
+                    else:  # the same noise correlation for the floor as the prefilter sets
+                        det.set_noise_filter(taps, 1)
                         tb.connect(src, fir_t(1, taps, fft_size=fir_t.direct_form), det)
                     tb.msg_connect(det, "events", dbg, "store")
                     if max_noutput is not None:

@@ -163,6 +163,14 @@ public:
      */
     virtual void set_min_floor(double power) = 0;
     virtual double min_floor() const = 0;
+    /*!
+     * The input is white noise shaped by real \p taps and then decimated by \p
+     * decimation (as behind ols_fir(decimation, taps)): the tracked floor's bias
+     * correction (it assumes white noise) then accounts for the correlation; without it
+     * the floor behind a narrow filter comes out low. set_prefilter() and detect_chain
+     * set it themselves. Empty taps: white. Applies like set_window().
+     */
+    virtual void set_noise_filter(const std::vector<float>& taps, int decimation) = 0;
 
     /*!
      * Post each event as a compact blob instead of the dict (one allocation instead of

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(79ba27f14b0f1ea4d33603ef1b51b7b2)                     */
+/* BINDTOOL_HEADER_FILE_HASH(8e3b4e8d8f5b1116c6812ef5bbe65769)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -117,7 +117,12 @@ void bind_event_detector_template(py::module& m, const char* classname)
              &event_detector::set_min_floor,
              py::arg("power"),
              D(event_detector, set_min_floor))
-        .def("min_floor", &event_detector::min_floor, D(event_detector, min_floor));
+        .def("min_floor", &event_detector::min_floor, D(event_detector, min_floor))
+        .def("set_noise_filter",
+             &event_detector::set_noise_filter,
+             py::arg("taps"),
+             py::arg("decimation") = 1,
+             D(event_detector, set_noise_filter));
 }
 
 void bind_event_detector(py::module& m)

@@ -126,3 +126,9 @@ LSB of an integer capture). Applies like set_window().)doc";
 
 static const char* __doc_gr_streamproc_event_detector_min_floor =
     R"doc(The lowest floor allowed (linear power).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_set_noise_filter =
+    R"doc(The input is white noise shaped by these real taps, then decimated (as behind
+ols_fir(decimation, taps)): the tracked floor's bias correction accounts for it (without
+it the floor behind a narrow filter comes out low). set_prefilter and detect_chain set it
+themselves. Applies like set_window().)doc";
