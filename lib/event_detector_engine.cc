@@ -548,6 +548,19 @@ void event_detector_engine::run_samples(const float* power,
                 continue;
             }
         }
+        if (d_pos + 1 < w && d_have_floor && d_n + 1 >= w) {
+            // the common cases in a tight loop, up to the chunk's last sample: inside an
+            // event that is certain (and not at max_duration), or idle; any other
+            // sample (one that opens or closes, non-finite) goes through the full rules
+            // below, as if the loop had not run
+            const size_t done = d_open
+                                    ? run_open(power + i, count - i)
+                                    : (!d_waiting ? run_idle(power + i, count - i) : 0);
+            if (done > 0) {
+                i += done - 1;
+                continue;
+            }
+        }
         const uint64_t n = d_n;
         double p = double(power[i]);
         if (!std::isfinite(p)) {
@@ -577,6 +590,71 @@ void event_detector_engine::run_samples(const float* power,
             d_chunk_bad = false;
         }
     }
+}
+
+size_t event_detector_engine::run_open(const float* power, size_t count)
+{
+    if (!d_cur_certain)
+        return 0;
+    size_t lim = std::min(count, d_cfg.window - 1 - d_pos); // not the chunk's last
+    if (d_cfg.max_duration > 0) {
+        // too long from n = start + max_duration + delay on
+        const uint64_t stop = d_cur.start + d_cfg.max_duration + d_delay;
+        lim = stop > d_n ? size_t(std::min<uint64_t>(lim, stop - d_n)) : 0;
+    }
+    const double inv_w = 1.0 / double(d_cfg.window);
+    const double off = d_off;
+    double sum = d_sum, energy = d_cur.energy, peak = d_cur.peak_power;
+    uint64_t peak_index = d_cur.peak_index;
+    double* ring = d_ring.data() + d_pos;
+    size_t j = 0;
+    for (; j < lim; ++j) {
+        const double p = double(power[j]);
+        if (!std::isfinite(p))
+            break;
+        const double s = sum + (p - ring[j]);
+        const double smooth = s * inv_w;
+        if (smooth < off)
+            break;
+        sum = s;
+        ring[j] = p;
+        energy += p;
+        if (smooth > peak) {
+            peak = smooth;
+            peak_index = d_n + j - d_delay;
+        }
+    }
+    d_sum = sum;
+    d_cur.energy = energy;
+    d_cur.peak_power = peak;
+    d_cur.peak_index = peak_index;
+    d_pos += j;
+    d_n += j;
+    return j;
+}
+
+size_t event_detector_engine::run_idle(const float* power, size_t count)
+{
+    const size_t lim = std::min(count, d_cfg.window - 1 - d_pos); // not the chunk's last
+    const double inv_w = 1.0 / double(d_cfg.window);
+    const double on = d_on;
+    double sum = d_sum;
+    double* ring = d_ring.data() + d_pos;
+    size_t j = 0;
+    for (; j < lim; ++j) {
+        const double p = double(power[j]);
+        if (!std::isfinite(p))
+            break;
+        const double s = sum + (p - ring[j]);
+        if (s * inv_w > on)
+            break;
+        sum = s;
+        ring[j] = p;
+    }
+    d_sum = sum;
+    d_pos += j;
+    d_n += j;
+    return j;
 }
 
 void event_detector_engine::step(uint64_t n,

@@ -215,6 +215,8 @@ private:
     void run(const float* power, size_t n, std::vector<detected_event>& out);
     void run_samples(const float* power, size_t n, std::vector<detected_event>& out);
     void step(uint64_t n, double p, double smooth, std::vector<detected_event>& out);
+    size_t run_open(const float* power, size_t count);
+    size_t run_idle(const float* power, size_t count);
     size_t warm(const float* power, size_t n, std::vector<detected_event>& out);
     void replay(std::vector<detected_event>& out);
     void confirm(uint64_t n);

@@ -14,6 +14,7 @@ reported, never a single time.
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -375,6 +376,27 @@ def make_recording(path, nbytes):
     os.replace(path + ".part", path)
 
 
+def make_bursty_recording(path, nbytes):
+    """Float32 noise with bursts in 20 % of the samples (2000-sample bursts 15 dB up,
+    one every 10000 samples): traffic that keeps the detector's per-sample path busy."""
+    import numpy as np
+
+    if os.path.exists(path) and os.path.getsize(path) == nbytes:
+        return
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(16 << 20).astype(np.float32)
+    on = (np.arange(len(x)) % 10000) < 2000
+    x[on] *= np.float32(math.sqrt(1 + 10 ** 1.5))
+    block = x.tobytes()
+    with open(path + ".part", "wb") as f:
+        left = nbytes
+        while left > 0:
+            n = min(left, len(block))
+            f.write(block[:n])
+            left -= n
+    os.replace(path + ".part", path)
+
+
 def warm(path):
     """Read the file once so every run starts from the page cache."""
     with open(path, "rb", buffering=0) as f:
@@ -478,16 +500,17 @@ def filter_cases(ntaps_list, decims):
     return cases
 
 
-def prepare_file(workdir, size, made):
-    path = os.path.join(workdir, "streamproc-bench-%s.f32" % human(size))
+def prepare_file(workdir, size, made, bursty=False):
+    path = os.path.join(workdir, "streamproc-bench-%s%s.f32" % ("bursty-" if bursty else "", human(size)))
     if not os.path.exists(path):
         made.append(path)
     print("# preparing %s (%s)" % (path, human(size)), file=sys.stderr)
     # In a child: the peak RSS of a process is inherited by the processes it starts
     # (Linux keeps ru_maxrss across exec), so this one stays small.
     subprocess.run([sys.executable, "-c",
-                    "from gnuradio.streamproc.bench import make_recording, warm; "
-                    "make_recording(%r, %d); warm(%r)" % (path, size, path)], check=True)
+                    "from gnuradio.streamproc.bench import make_recording, make_bursty_recording, warm; "
+                    "make_%srecording(%r, %d); warm(%r)" % ("bursty_" if bursty else "", path, size, path)],
+                   check=True)
     return path
 
 
@@ -553,12 +576,17 @@ def bench(args):
                 for up in UPSTREAMS:
                     cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f %s" % up,
                                   "upstream": up, "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
+                # real-like traffic: bursts in 20 % of the samples (the per-sample path)
+                bursty = prepare_file(workdir, parse_size(args.filter_size), made, bursty=True)
+                cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f mmap bursts 20%",
+                              "upstream": "mmap", "ours": "event_detector_f", "stock": "mul+movavg+thresh",
+                              "file": bursty, "traffic": "bursts in 20 %"})
             if "live" in only:
                 for up in UPSTREAMS:
                     cases.append({"bench": "live", "itemsize": 8, "name": "live chain %s" % up, "upstream": up,
                                   "ours": "ols_fir_ccf+det_c", "stock": "fir_filter+mag2+thresh"})
             for case in cases:
-                rows.append(bench_pair(case, path, args.runs))
+                rows.append(bench_pair(case, case.get("file", path), args.runs))
         if "soak" in only:
             soak_rows = []
             soak(workdir, parse_size(args.soak_size), made, soak_rows)
@@ -653,7 +681,8 @@ def report(rows, as_json):
                  "filter": lambda: "%d taps D=%d %s" % (c["ntaps"], c["decim"], up),
                  "spectral": lambda: "N=%d hop=%d" % (c["fft_size"], c["hop"]) +
                  (" avg %d" % c["navg"] if c["navg"] > 1 else "") + " " + up,
-                 "detector": lambda: "window 64 " + up,
+                 "detector": lambda: ("w64 bursts 20%" if c.get("traffic") else "window 64 ") + (
+                     "" if c.get("traffic") else up),
                  "live": lambda: "D=8 129 taps " + up,
                  "pipeline": lambda: c["taps_label"],
                  "formats": lambda: c["kind"]}[c["bench"]]()
