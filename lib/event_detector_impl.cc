@@ -229,6 +229,7 @@ void event_detector_impl<T>::apply_pending(bool has_output)
     if (d_tag_edges)
         tag_edges(has_output);
     d_edges.clear();
+    d_eob_values.clear();
 }
 
 template <class T>
@@ -444,6 +445,8 @@ void event_detector_impl<T>::post(const detected_event& ev)
     r.stream_start = ev.start;
     r.stream_end = ev.end;
     const pmt::pmt_t d = d_compact ? r.to_blob() : r.to_dict();
+    if (d_tag_edges) // the eob tag of this event carries its dict
+        d_eob_values.push_back(d_compact ? r.to_dict() : d);
     if (wait_for_room())
         this->message_port_pub(d_port, d);
 }
@@ -453,11 +456,19 @@ void event_detector_impl<T>::tag_edges(bool has_output)
 {
     // Edges come at most d_latency samples after their offset: the items they mark
     // have not left the delay line yet.
+    // Every emitted event has its eob edge in the same engine call as the event, in the
+    // same order: the eob tag's value is the event dict.
+    size_t next = 0;
     if (has_output)
-        for (const auto& e : d_edges)
+        for (const auto& e : d_edges) {
+            pmt::pmt_t value = pmt::PMT_T;
+            if (!e.start && next < d_eob_values.size())
+                value = d_eob_values[next++];
             this->add_item_tag(
-                0, e.offset, e.start ? k_sob : k_eob, pmt::PMT_T, this->alias_pmt());
+                0, e.offset, e.start ? k_sob : k_eob, value, this->alias_pmt());
+        }
     d_edges.clear();
+    d_eob_values.clear();
 }
 
 template <class T>
@@ -473,6 +484,7 @@ void event_detector_impl<T>::finish_stream(bool has_output)
     if (d_tag_edges)
         tag_edges(has_output);
     d_edges.clear();
+    d_eob_values.clear();
     publish();
 }
 
@@ -623,14 +635,14 @@ void event_detector_impl<T>::detect_piece(const T* in,
         }
         to_power(in + done, d_power.data(), k);
         d_events.clear();
-        if (d_tag_edges) {
+        if (d_tag_edges)
             d_engine.process(d_power.data(), k, d_events, d_edges);
-            tag_edges(has_output);
-        } else {
+        else
             d_engine.process(d_power.data(), k, d_events);
-        }
         for (const auto& ev : d_events)
             post(ev);
+        if (d_tag_edges)
+            tag_edges(has_output);
         done += k;
     }
 }

@@ -29,6 +29,7 @@ private:
     volk::vector<float> d_power;
     std::vector<detected_event> d_events;
     std::vector<event_edge> d_edges;
+    std::vector<pmt::pmt_t> d_eob_values; // the dicts of the events of d_edges' eobs
     std::vector<gr::tag_t> d_tags;
     // With tag_edges the pass-through output holds back the newest d_latency items
     // (left unconsumed in the input buffer), so that edges can be tagged on items still

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """The `streamproc` command line: the parser and main(); each subcommand lives in its
-own module (detect, info, plot, gen, demo, bench)."""
+own module (detect, extract, info, plot, gen, demo, bench)."""
 
 import argparse
 import sys
@@ -16,7 +16,7 @@ __version__ = "0.1.0"  # the project version (CMakeLists.txt); qa_cli checks the
 
 
 def build_parser():
-    from . import bench, demo, detect, gen, info, plot
+    from . import bench, demo, detect, extract, gen, info, plot
 
     p = argparse.ArgumentParser(
         prog="streamproc",
@@ -27,7 +27,7 @@ def build_parser():
                    help="show GNU Radio's log lines (-v info, -vv debug); default: warnings only")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (detect, info, plot, gen, demo, bench):
+    for module in (detect, extract, info, plot, gen, demo, bench):
         module.add_parser(sub)
     return p
 

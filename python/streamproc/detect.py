@@ -156,10 +156,11 @@ def _quiet_min_output_buffer(block, items):
         logging.set_default_level(level)
 
 
-def build_flowgraph(rec, options, events=None, events_format=None, overwrite=False):
+def build_flowgraph(rec, options, events=None, events_format=None, overwrite=False, tag_edges=False):
     """mmap_file_source -> detect_chain [-> event_file_sink]; returns (top block,
     source, chain, sink or None). Without an events file nothing keeps the events.
-    `events` may be a path or "/dev/fd/N"."""
+    `events` may be a path or "/dev/fd/N". tag_edges: the chain gets its tagged output
+    (for a burst_extractor the caller connects)."""
     from gnuradio import gr
 
     from .detect_chain import detect_chain
@@ -173,7 +174,7 @@ def build_flowgraph(rec, options, events=None, events_format=None, overwrite=Fal
                          options.absolute_db if absolute else options.threshold_db,
                          options.min_duration, options.merge_gap, relative=not absolute,
                          hysteresis_db=options.hysteresis_db,
-                         max_duration=-(-options.max_duration // options.decimation))
+                         max_duration=-(-options.max_duration // options.decimation), tag_edges=tag_edges)
     det = chain.detector
     det.set_floor_horizon(options.floor_horizon)
     if options.floor_db is not None:
@@ -306,26 +307,9 @@ def detect_file(path, options=None, kind=None, events=None, events_format=None, 
     check_events_path(events, rec, overwrite)
     tb, src, chain, sink = build_flowgraph(rec, options, events, events_format, overwrite)
     size = src.size() * rec.itemsize  # the samples' bytes in the file
-    t0 = time.perf_counter()
-    failed = None
-    with _stop_on_signals() as signals:
-        tb.start()
-        done = threading.Event()
-        threading.Thread(target=lambda: (tb.wait(), done.set()), daemon=True).start()
-        while not done.wait(0.2):
-            if progress is not None:
-                progress(min(size, src.position() * rec.itemsize), size)
-            failed = sink.error() if sink is not None else ""
-            if signals.received or failed:
-                tb.stop()  # the blocks' stop(): the sink flushes and closes
-                done.wait(30)
-                break
-    dt = time.perf_counter() - t0
-    failed = failed or (sink.error() if sink is not None else "")
+    dt, interrupted, failed = run_flowgraph(tb, src, rec, progress, [sink])
     if failed:
         raise RunError("%s; the events file holds whole events only" % failed)
-    if progress is not None and not signals.received:
-        progress(size, size)
     det = chain.detector
     peak = peak_rss_mb()
     return {
@@ -336,10 +320,42 @@ def detect_file(path, options=None, kind=None, events=None, events_format=None, 
         "noise_floor": det.noise_floor(), "seconds": dt, "mb_per_s": size / dt / 1e6,
         "msamples_per_s": src.size() / dt / 1e6, "peak_rss_mb": peak, "events_file": events,
         "positions": "input samples, filter delay removed", "warnings": warnings,
-        "interrupted": signals.received, "samples_read": src.position(),
+        "interrupted": interrupted, "samples_read": src.position(),
         # for benchmarks: how the scheduler called the detector, file size per peak RSS
         "work_calls": det.work_calls(), "memory_efficiency": size / (peak * 1024 * 1024),
     }
+
+
+def run_flowgraph(tb, src, rec, progress, sinks):
+    """Runs the flowgraph to its end, calling progress(bytes_done, bytes_total) about 5
+    times a second; SIGINT/SIGTERM or a sink's error() stop it cleanly (the blocks'
+    stop(): sinks flush and close). Returns (seconds, the signal's name or None, the
+    first sink error or "")."""
+    size = src.size() * rec.itemsize
+    sinks = [s for s in sinks if s is not None]
+
+    def failure():
+        return next((e for e in (s.error() for s in sinks) if e), "")
+
+    t0 = time.perf_counter()
+    failed = ""
+    with _stop_on_signals() as signals:
+        tb.start()
+        done = threading.Event()
+        threading.Thread(target=lambda: (tb.wait(), done.set()), daemon=True).start()
+        while not done.wait(0.2):
+            if progress is not None:
+                progress(min(size, src.position() * rec.itemsize), size)
+            failed = failure()
+            if signals.received or failed:
+                tb.stop()
+                done.wait(30)
+                break
+    dt = time.perf_counter() - t0
+    failed = failed or failure()
+    if progress is not None and not signals.received and not failed:
+        progress(size, size)
+    return dt, signals.received, failed
 
 
 def print_report(rep, as_json, out=None):

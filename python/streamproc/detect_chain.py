@@ -31,15 +31,20 @@ class detect_chain(gr.hier_block2):
         decimation: keep every decimation-th filter output
         window, threshold_db, relative, hysteresis_db, max_duration (in samples after
         decimation), max_rate: as event_detector
+        tag_edges: the chain gets an output: the stream the detector saw (the input, or
+            the filtered and decimated stream behind ols_fir) with sob/eob tags, for
+            burst_extractor (see event_detector's tag_edges)
     """
 
     PREFILTER_MAX_TAPS = 24
 
     def __init__(self, complex_input=False, sample_rate=1.0, taps=None, decimation=1, window=64,
                  threshold_db=10.0, min_duration=0, merge_gap=0, relative=True, hysteresis_db=3.0,
-                 max_duration=0, max_rate=0.0):
+                 max_duration=0, max_rate=0.0, tag_edges=False):
         itemsize = gr.sizeof_gr_complex if complex_input else gr.sizeof_float
-        gr.hier_block2.__init__(self, "detect_chain", gr.io_signature(1, 1, itemsize), gr.io_signature(0, 0, 0))
+        # with tag_edges: the detector's pass-through (the stream it saw), sob/eob tagged
+        out = gr.io_signature(1, 1, itemsize) if tag_edges else gr.io_signature(0, 0, 0)
+        gr.hier_block2.__init__(self, "detect_chain", gr.io_signature(1, 1, itemsize), out)
         self.message_port_register_hier_out("events")
         if decimation < 1:
             raise ValueError("detect_chain: decimation must be at least 1, got %d" % decimation)
@@ -58,7 +63,8 @@ class detect_chain(gr.hier_block2):
         self.detector = make(window=window, threshold_db=threshold_db, relative=relative,
                              hysteresis_db=hysteresis_db, min_duration=after_decimation(min_duration),
                              merge_gap=after_decimation(merge_gap), max_duration=max_duration,
-                             sample_rate=sample_rate / self.decimation, max_rate=max_rate)
+                             sample_rate=sample_rate / self.decimation, max_rate=max_rate,
+                             tag_edges=tag_edges)
         self.fir = None
         if taps is not None and self.decimation == 1 and len(taps) <= self.PREFILTER_MAX_TAPS:
             # a short smoothing kernel: filtered inside the detector (the same floats as
@@ -74,3 +80,5 @@ class detect_chain(gr.hier_block2):
         else:
             self.connect(self, self.detector)
         self.msg_connect(self.detector, "events", self, "events")
+        if tag_edges:
+            self.connect(self.detector, self)

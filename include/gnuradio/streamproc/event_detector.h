@@ -39,9 +39,10 @@ namespace streamproc {
  * positions are those of the input of an upstream filter (see there).
  *
  * The input is passed through to the optional output, item for item. With tag_edges,
- * a "sob" tag marks the first sample and an "eob" tag the last sample of every
- * emitted event (never of one dropped as too short; usable by pdu.tags_to_pdu); the
- * output then lags the input by edge_latency() = window/2 + min_duration + merge_gap
+ * a "sob" tag (value #t) marks the first sample and an "eob" tag (value: the event's
+ * dict, as posted) the last sample of every emitted event (never of one dropped as too
+ * short; usable by pdu.tags_to_pdu); the output then lags the input by edge_latency() =
+ * window/2 + min_duration + merge_gap
  * + 1 samples (the last ones follow when the input ends: nothing is lost), and
  * tag_edges cannot be combined with max_rate. Constant memory; no allocation in work()
  * except the messages. Non-finite samples are replaced by the current moving average

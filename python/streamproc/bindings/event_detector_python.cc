@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(8e3b4e8d8f5b1116c6812ef5bbe65769)                     */
+/* BINDTOOL_HEADER_FILE_HASH(5b8a64c51743673f35e2cab61ec2b52b)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -27,6 +27,8 @@ void bind_stft(py::module& m);
 void bind_welch(py::module& m);
 void bind_event_detector(py::module& m);
 void bind_event_file_sink(py::module& m);
+void bind_burst_extractor(py::module& m);
+void bind_burst_file_sink(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -61,5 +63,7 @@ PYBIND11_MODULE(streamproc_python, m)
     bind_welch(m);
     bind_event_detector(m);
     bind_event_file_sink(m);
+    bind_burst_extractor(m);
+    bind_burst_file_sink(m);
     // ) END BINDING_FUNCTION_CALLS
 }
