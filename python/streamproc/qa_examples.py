@@ -110,6 +110,9 @@ class qa_examples(gr_unittest.TestCase):
                                                "samp_rate": "1e3"}, "float", 64),
             ("streamproc_welch_x", "float", {"type": "float", "fft_size": "64", "hop": "32", "samp_rate": "1e3"},
              "float", 33),
+            ("streamproc_event_detector_x", "complex",
+             {"type": "c", "samp_rate": "1e3", "floor_mode": "True", "floor_db": "-20", "noise_taps": "[0.5, 0.5]"},
+             "complex", 1),
         ]
         for k, (block_id, in_type, params, out_type, vlen) in enumerate(cases):
             plist = "\n".join("    %s: '%s'" % kv for kv in params.items())
@@ -123,6 +126,33 @@ class qa_examples(gr_unittest.TestCase):
                                  timeout=300)
             self.assertEqual(res.returncode, 0, name + ": " + res.stdout[-2000:] + res.stderr[-2000:])
             self.run_example(name)
+
+    def test_007_extract_bursts(self):
+        """examples/extract_bursts.grc on an rtl_433 capture: one cu8 burst whose bytes
+        are the recording's own, decoded by rtl_433 (when installed) like the file."""
+        cap = os.path.join(SRC, "..", "shared", "data", "real-captures",
+                           "rtl433_sensible_living_g003_433.92M_250k.cu8")
+        if not os.path.exists(cap):
+            self.skipTest("no ../shared/data/real-captures")
+        out = os.path.join(self.dir, "bursts")
+        os.makedirs(out, exist_ok=True)
+        self.run_example("extract_bursts", "--infile", cap, "--outdir", out)
+        with open(os.path.join(out, "index.jsonl")) as f:
+            index = [json.loads(line) for line in f]
+        self.assertEqual(len(index), 1)
+        e = index[0]
+        raw = np.fromfile(cap, np.uint8)
+        got = np.fromfile(os.path.join(out, e["file"]), np.uint8)
+        np.testing.assert_array_equal(got, raw[2 * e["burst_start"]:2 * (e["burst_start"] + e["burst_samples"])])
+        self.assertAlmostEqual(e["time"], 0.2846, delta=0.002)
+        rtl_433 = shutil.which("rtl_433")
+        if rtl_433:
+            def decode(path):
+                res = subprocess.run([rtl_433, "-r", path, "-F", "json"], capture_output=True, text=True,
+                                     timeout=60)
+                return [{k: v for k, v in json.loads(line).items() if k != "time"}
+                        for line in res.stdout.splitlines() if line.startswith("{")]
+            self.assertEqual(decode(os.path.join(out, e["file"])), decode(cap))
 
     def test_006_mmap_format_selector(self):
         """GRC's File Format selector on Mmap File Source: cu8 read as complex (+-1.0)."""
