@@ -12,6 +12,7 @@
 #include "burst_extractor_impl.h"
 #include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
+#include <boost/thread/thread.hpp>
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -105,6 +106,7 @@ bool burst_extractor_impl<T>::start()
     d_next_order = d_next_out = 0;
     d_have_time = d_have_freq = false;
     d_flushed = false;
+    d_receivers = scheduler_peek::message_receivers(*this, d_port);
     return gr::sync_block::start();
 }
 
@@ -225,6 +227,11 @@ void burst_extractor_impl<T>::emit(slot& s)
     if (s.cut)
         ++d_cut;
     ++d_bursts;
+    // wait while the fullest receiver holds k_max_pending PDUs (an interruption
+    // point: top_block.stop() ends the wait)
+    while (!d_receivers.empty() &&
+           scheduler_peek::messages_waiting(d_receivers) >= k_max_pending)
+        boost::this_thread::sleep(boost::posix_time::milliseconds(1));
     this->message_port_pub(d_port, pmt::cons(meta, samples_pmt(s.buf.data(), s.n)));
     s.active = false;
     s.meta = pmt::PMT_NIL;

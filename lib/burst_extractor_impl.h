@@ -46,6 +46,10 @@ private:
     std::atomic<uint64_t> d_bursts{ 0 }, d_cut{ 0 }, d_dropped{ 0 };
     bool d_flushed = false;
     const pmt::pmt_t d_port = pmt::mp("pdus");
+    // back-pressure: at most k_max_pending PDUs waiting in a receiver's queue (GNU
+    // Radio's queues grow without bound when a receiver, e.g. a disk, is slower)
+    static constexpr size_t k_max_pending = 64;
+    std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>> d_receivers;
 
     void feed(const T* in, uint64_t pos, size_t n);
     void on_sob(uint64_t offset);

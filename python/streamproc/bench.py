@@ -417,7 +417,7 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter", "spectral", "detector", "live", "pipeline", "formats", "soak")
+BENCHES = ("source", "filter", "spectral", "detector", "extract", "live", "pipeline", "formats", "soak")
 
 
 def soak(workdir, big, made, runs_out):
@@ -498,6 +498,35 @@ def filter_cases(ntaps_list, decims):
                                       "%s_filter_%s" % (st, kind) for st in stocks),
                                   "impls": ["ours"] + stocks})
     return cases
+
+
+def extract_bench(workdir, size, made, runs):
+    """`streamproc extract` (a file per burst) next to `streamproc detect` on the same
+    file with bursts in 20 % of the samples (one every 10000), alternated, medians."""
+    import shutil
+    import tempfile
+
+    path = prepare_file(workdir, size, made, bursty=True)
+    rows = {"detect": [], "extract": []}
+    bursts = 0
+    for _ in range(runs):
+        for which in ("detect", "extract"):
+            out = tempfile.mkdtemp(prefix="streamproc-bench-bursts.", dir=workdir)
+            cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", which, path, "--rate", "1M", "--json"]
+            if which == "extract":
+                cmd += ["--out", out]
+            res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            rep = json.loads(res.stdout)
+            rows[which].append(rep)
+            bursts = rep.get("bursts", bursts)
+            shutil.rmtree(out, ignore_errors=True)
+
+    def med(which, key):
+        return statistics.median(r[key] for r in rows[which])
+
+    return {"size": human(size), "bursts": bursts,
+            "detect_mb_per_s": med("detect", "mb_per_s"), "extract_mb_per_s": med("extract", "mb_per_s"),
+            "detect_rss_mb": med("detect", "peak_rss_mb"), "extract_rss_mb": med("extract", "peak_rss_mb")}
 
 
 def prepare_file(workdir, size, made, bursty=False):
@@ -587,6 +616,12 @@ def bench(args):
                                   "ours": "ols_fir_ccf+det_c", "stock": "fir_filter+mag2+thresh"})
             for case in cases:
                 rows.append(bench_pair(case, case.get("file", path), args.runs))
+        if "extract" in only:
+            r = extract_bench(workdir, parse_size(args.filter_size), made, args.runs)
+            print("extract (a file per burst, %d bursts, bursts in 20 %% of the samples, %s): extract %.0f MB/s, "
+                  "detect %.0f MB/s (%.2fx), peak RSS %.1f / %.1f MB" % (
+                      r["bursts"], r["size"], r["extract_mb_per_s"], r["detect_mb_per_s"],
+                      r["extract_mb_per_s"] / r["detect_mb_per_s"], r["extract_rss_mb"], r["detect_rss_mb"]))
         if "soak" in only:
             soak_rows = []
             soak(workdir, parse_size(args.soak_size), made, soak_rows)

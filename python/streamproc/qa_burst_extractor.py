@@ -193,6 +193,27 @@ class qa_burst_extractor(gr_unittest.TestCase):
             self.assertGreater(len(whole), 0)
             self.assertEqual(decode(files[0]), whole, path)
 
+    def test_006_memory_flat_with_dense_bursts(self):
+        """A burst every 300 samples through detector -> extractor -> a PDU consumer: the
+        peak RSS of 2 GB of samples is that of 256 MB (a bounded delay line, PDUs not
+        piling up)."""
+        script = os.path.join(self.dir, "flat.py")
+        with open(script, "w") as f:
+            f.write(FLAT)
+        small_n, big_n = 256 << 20, 2 << 30
+        if "libasan" in os.environ.get("LD_PRELOAD", ""):
+            small_n, big_n = 32 << 20, 256 << 20  # the sanitizer run: the same check, smaller
+        runs = {}
+        for nbytes in (small_n, big_n):
+            res = subprocess.run([sys.executable, script, str(nbytes)], capture_output=True, text=True,
+                                 timeout=600)
+            self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+            bursts, hwm = res.stdout.strip().splitlines()[-1].split()
+            runs[nbytes] = (int(bursts), float(hwm))
+        small, big = runs[small_n], runs[big_n]
+        self.assertGreater(big[0], 7 * small[0])  # about 900 000 bursts
+        self.assertLess(big[1] - small[1], 8.0, runs)
+
     def test_005_write_failure_keeps_what_was_written(self):
         """A file-size limit (as a full disk does: the write fails) stops the run with one
         error line; the bursts written before and their index lines are whole."""
@@ -227,6 +248,30 @@ class qa_burst_extractor(gr_unittest.TestCase):
             streamproc.burst_file_sink(path)
         with self.assertRaisesRegex(ValueError, "format must be cf32, ci16, cu8 or sigmf"):
             streamproc.burst_file_sink(out, "wav")
+
+
+FLAT = """
+import sys
+import numpy as np
+from gnuradio import blocks, gr, pdu, streamproc
+nbytes = int(sys.argv[1])
+rng = np.random.default_rng(5)
+period = 300  # a 120-sample burst every 300 samples
+x = (rng.standard_normal(30 * period) + 1j * rng.standard_normal(30 * period)) * 0.01
+x[(np.arange(len(x)) % period) < 120] *= 10
+tb = gr.top_block()
+src = blocks.vector_source_c(x.astype(np.complex64).tolist(), True)
+head = blocks.head(gr.sizeof_gr_complex, nbytes // 8)
+det = streamproc.event_detector_c(window=16, tag_edges=True)
+ex = streamproc.burst_extractor_c(32, 32, 4096, 1e6)
+to_stream = pdu.pdu_to_tagged_stream(gr.types.complex_t)
+tb.connect(src, head, det, ex)
+tb.msg_connect(ex, "pdus", to_stream, "pdus")
+tb.connect(to_stream, blocks.null_sink(gr.sizeof_gr_complex))
+tb.run()
+hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0]
+print(ex.bursts(), hwm / 1024.0)
+"""
 
 
 if __name__ == "__main__":

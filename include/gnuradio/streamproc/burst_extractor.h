@@ -34,8 +34,9 @@ namespace streamproc {
  * in event order, as soon as the post padding is in (the last ones when the input
  * ends). Memory: a ring of pre samples and, per burst in progress, max_length samples
  * (two preallocated; bursts overlapping in their padding take more, at most 16, then
- * they are dropped and counted). Gr-pdu's blocks and any PDU consumer take its output
- * (burst_file_sink writes files).
+ * they are dropped and counted); when a receiver holds 64 PDUs not yet handled (a slow
+ * disk) the block waits for it, so memory stays bounded. Gr-pdu's blocks and any PDU
+ * consumer take its output (burst_file_sink writes files).
  */
 template <class T>
 class STREAMPROC_API burst_extractor : virtual public gr::sync_block
