@@ -214,6 +214,41 @@ class qa_burst_extractor(gr_unittest.TestCase):
         self.assertGreater(big[0], 7 * small[0])  # about 900 000 bursts
         self.assertLess(big[1] - small[1], 8.0, runs)
 
+    def test_007_frequency_extent(self):
+        """freq_center and bandwidth of each burst against what was sent: a tone at
+        +0.05 fs, one at -0.2 fs, noise band-limited to [0.1, 0.3] fs (scipy's filter);
+        freq_center_abs with an rx_freq tag."""
+        from scipy import signal as sps
+        fs, n = 1e6, 200_000
+        rng = np.random.default_rng(9)
+        x = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) * 0.003
+        t = np.arange(8000)
+        x[20_000:28_000] += 0.3 * np.exp(2j * np.pi * 0.05 * t)
+        x[60_000:68_000] += 0.3 * np.exp(-2j * np.pi * 0.2 * t)
+        h = sps.firwin(255, 0.1, fs=1.0)  # -0.1 .. 0.1, shifted by 0.2 below
+        band = sps.lfilter(h * np.exp(2j * np.pi * 0.2 * np.arange(255)), 1.0,
+                           rng.standard_normal(40_000) + 1j * rng.standard_normal(40_000))
+        x[100_000:130_000] += 0.2 * band[5000:35_000]
+        x = x.astype(np.complex64)
+        tag = gr.tag_t()
+        tag.offset, tag.key, tag.value = 0, pmt.intern("rx_freq"), pmt.from_double(433.92e6)
+        tb = gr.top_block()
+        src = blocks.vector_source_c(x.tolist(), False, 1, [tag])
+        det = streamproc.event_detector_c(tag_edges=True, sample_rate=fs)
+        ex = streamproc.burst_extractor_c(0, 0, 1 << 20, fs)
+        dbg = blocks.message_debug()
+        tb.connect(src, det, ex)
+        tb.msg_connect(ex, "pdus", dbg, "store")
+        tb.run()
+        metas = [pmt.to_python(pmt.car(dbg.get_message(i))) for i in range(dbg.num_messages())]
+        self.assertEqual(len(metas), 3)
+        res = fs / 256
+        for m, (centre, width) in zip(metas, ((0.05 * fs, 0.0), (-0.2 * fs, 0.0), (0.2 * fs, 0.2 * fs))):
+            self.assertLessEqual(abs(m["freq_center"] - centre), res + 0.05 * width, m)
+            self.assertLessEqual(abs(m["bandwidth"] - width), 4 * res + 0.1 * width, m)
+            self.assertAlmostEqual(m["freq_center_abs"], 433.92e6 + m["freq_center"])
+            self.assertEqual(m["rx_freq"], 433.92e6)
+
     def test_005_write_failure_keeps_what_was_written(self):
         """A file-size limit (as a full disk does: the write fails) stops the run with one
         error line; the bursts written before and their index lines are whole."""

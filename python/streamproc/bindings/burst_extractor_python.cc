@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(burst_extractor.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(5a73e9541121b6a1e6d5748071b28f43)                     */
+/* BINDTOOL_HEADER_FILE_HASH(61a86d89d7071023eefd88ca93546287)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
