@@ -25,6 +25,7 @@ const pmt::pmt_t k_sob = pmt::mp("sob");
 const pmt::pmt_t k_eob = pmt::mp("eob");
 const pmt::pmt_t k_rx_time = pmt::mp("rx_time");
 const pmt::pmt_t k_rx_freq = pmt::mp("rx_freq");
+const pmt::pmt_t k_end = pmt::mp("streamproc_end"); // the detector's last item
 
 size_t count_arg(int64_t v, const char* name, int64_t least)
 {
@@ -348,6 +349,15 @@ int burst_extractor_impl<T>::work(int noutput_items,
         if (t.offset > pos) {
             feed(in + (pos - base), pos, size_t(t.offset - pos));
             pos = t.offset;
+        }
+        if (pmt::eqv(t.key, k_end)) {
+            // the detector's stream ends with this item: feed it, then flush, while
+            // the receivers still run (GNU Radio may not call work() again)
+            feed(in + (pos - base), pos, 1);
+            pos += 1;
+            d_flushed = true;
+            emit_ready(true);
+            continue;
         }
         if (pmt::eqv(t.key, k_sob)) {
             on_sob(t.offset);

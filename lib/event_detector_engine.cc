@@ -398,6 +398,9 @@ void event_detector_engine::end_of_chunk(bool usable)
 {
     // d_sum was just recomputed from the ring: it is the sum of the chunk (the first
     // sub-block's chunks were counted while it was held)
+    if (d_diag)
+        d_diag->push_back(chunk_diagnostics{
+            float(d_sum / double(d_cfg.window)), float(d_floor), float(d_on) });
     if (!d_replaying)
         push_chunk(d_sum * (1.0 / double(d_cfg.window)), usable);
 }

@@ -73,6 +73,13 @@ struct STREAMPROC_API detected_event {
     uint64_t merged = 0;      //!< events merged into this one (merge_gap)
 };
 
+//! What the detector saw in one window-sized chunk (event_detector's diagnostics).
+struct STREAMPROC_API chunk_diagnostics {
+    float power = 0.0f;     //!< smoothed power at the chunk's last sample (its mean)
+    float floor = 0.0f;     //!< the noise floor in force during the chunk
+    float threshold = 0.0f; //!< the open threshold in force during the chunk
+};
+
 //! Where an emitted event starts or ends (see event_detector_engine::process()).
 struct STREAMPROC_API event_edge {
     uint64_t offset = 0; //!< start: the event's first sample; end: its last (end - 1)
@@ -167,6 +174,11 @@ public:
      * the rest to process().
      */
     size_t skip_quiet_samples(const float* x, size_t count);
+    /*!
+     * While \p out is set, every chunk appends its chunk_diagnostics to it (in stream
+     * order; those of the held first horizon when it is run). nullptr: none.
+     */
+    void set_diagnostics(std::vector<chunk_diagnostics>* out) { d_diag = out; }
     //! Back to the state of a new stream (the settings stay).
     void reset();
     //! Samples to the next chunk boundary when nothing is going on mid-chunk, else 0.
@@ -256,6 +268,7 @@ private:
     size_t d_warm_n = 0;
     bool d_warming = false;
     bool d_replaying = false;
+    std::vector<chunk_diagnostics>* d_diag = nullptr;
     static constexpr size_t k_sum_batch = 16; // quiet chunks summed at a time
     double d_on = 0.0, d_off = 0.0;
 

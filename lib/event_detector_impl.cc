@@ -29,6 +29,7 @@ const pmt::pmt_t k_rx_time = pmt::mp("rx_time");
 const pmt::pmt_t k_rx_freq = pmt::mp("rx_freq");
 const pmt::pmt_t k_sob = pmt::mp("sob");
 const pmt::pmt_t k_eob = pmt::mp("eob");
+const pmt::pmt_t k_end = pmt::mp("streamproc_end");
 
 uint64_t checked_count(int64_t v, const char* name)
 {
@@ -119,7 +120,12 @@ template <class T>
 event_detector_impl<T>::event_detector_impl(const detector_config& config, bool tag_edges)
     : gr::block(std::is_same<T, float>::value ? "event_detector_f" : "event_detector_c",
                 gr::io_signature::make(1, 1, sizeof(T)),
-                gr::io_signature::make(0, 1, sizeof(T))),
+                gr::io_signature::makev(0,
+                                        4,
+                                        { int(sizeof(T)),
+                                          int(sizeof(float)),
+                                          int(sizeof(float)),
+                                          int(sizeof(float)) })),
       d_engine(config),
       d_tag_edges(tag_edges),
       d_latency(tag_edges ? size_t(d_engine.edge_latency()) : 0),
@@ -134,11 +140,14 @@ event_detector_impl<T>::event_detector_impl(const detector_config& config, bool 
                        std::max(upstream_buffer::default_items, 4 * (d_latency + 1)));
     d_events.reserve(1024);
     d_edges.reserve(1024);
+    d_diag.reserve(2 * k_chunk + 1);
     d_tags.reserve(16);
     this->message_port_register_out(d_port);
     // Item k of the output is item k of the input (later, with tag_edges), so tags keep
     // their offsets; rx_time/rx_freq are also read here.
-    this->set_tag_propagation_policy(gr::block::TPP_ONE_TO_ONE);
+    // (TPP_CUSTOM: copied in general_work, since the diagnostics outputs make the port
+    // counts differ, which ONE_TO_ONE refuses)
+    this->set_tag_propagation_policy(gr::block::TPP_CUSTOM);
 }
 
 template <class T>
@@ -481,8 +490,12 @@ void event_detector_impl<T>::finish_stream(bool has_output)
     d_engine.finish(d_events, d_edges);
     for (const auto& ev : d_events)
         post(ev);
-    if (d_tag_edges)
+    if (d_tag_edges) {
         tag_edges(has_output);
+        // the stream's last item, for a burst_extractor: it ends the stream there
+        if (has_output && d_seen > 0)
+            this->add_item_tag(0, d_seen - 1, k_end, pmt::PMT_T, this->alias_pmt());
+    }
     d_edges.clear();
     d_eob_values.clear();
     publish();
@@ -692,6 +705,8 @@ int event_detector_impl<T>::general_work(int noutput_items,
         const size_t cap = size_t(noutput_items) + keep;
         n = std::min(n, cap > held ? cap - held : 0);
     }
+    const bool diagnostics = output_items.size() > 1;
+    d_engine.set_diagnostics(diagnostics ? &d_diag : nullptr);
     detect(in + held, d_seen, n, has_output);
     d_seen += n;
     // The last call of the stream: the event still open (and one waiting for a merge)
@@ -700,12 +715,17 @@ int event_detector_impl<T>::general_work(int noutput_items,
     const bool last = input.done && long(held + n) >= unconsumed;
     if (last)
         finish_stream(has_output);
+    d_engine.set_diagnostics(nullptr);
     size_t out_n = held + n; // processed items not yet passed on
     if (!last)
         out_n = out_n > keep ? out_n - keep : 0;
     if (has_output) {
         out_n = std::min(out_n, size_t(noutput_items));
         std::memcpy(output_items[0], in, out_n * sizeof(T));
+        // the input's tags go out with their items (item k out is item k in)
+        this->get_tags_in_range(d_pass_tags, 0, read, read + out_n);
+        for (const auto& t : d_pass_tags)
+            this->add_item_tag(0, t);
     }
     if (!d_warned_nonfinite && d_engine.nonfinite_samples() > 0) {
         d_warned_nonfinite = true;
@@ -715,7 +735,41 @@ int event_detector_impl<T>::general_work(int noutput_items,
     }
     publish();
     this->consume(0, int(out_n));
-    return int(out_n);
+    if (!diagnostics)
+        return int(out_n);
+    this->produce(0, int(out_n));
+    produce_diagnostics(output_items);
+    return gr::block::WORK_CALLED_PRODUCE;
+}
+
+template <class T>
+void event_detector_impl<T>::produce_diagnostics(gr_vector_void_star& output_items)
+{
+    // as many pending values as every connected diagnostics output takes now
+    size_t room = d_diag.size() - d_diag_first;
+    for (size_t port = 1; port < output_items.size(); ++port)
+        room = std::min(room, scheduler_peek::output_space(*this, int(port)));
+    for (size_t port = 1; port < output_items.size(); ++port) {
+        float* o = static_cast<float*>(output_items[port]);
+        for (size_t k = 0; k < room; ++k) {
+            const chunk_diagnostics& d = d_diag[d_diag_first + k];
+            o[k] = port == 1 ? d.power : port == 2 ? d.floor : d.threshold;
+        }
+        this->produce(int(port), int(room));
+    }
+    d_diag_first += room;
+    if (d_diag_first == d_diag.size()) {
+        d_diag.clear();
+        d_diag_first = 0;
+    } else if (d_diag.size() - d_diag_first > k_max_diag) { // a stalled viewer
+        const size_t drop = d_diag.size() - d_diag_first - k_max_diag;
+        d_diag_dropped += drop;
+        d_diag_first += drop;
+    }
+    if (d_diag_first > k_max_diag) { // keep the vector from creeping
+        d_diag.erase(d_diag.begin(), d_diag.begin() + ptrdiff_t(d_diag_first));
+        d_diag_first = 0;
+    }
 }
 
 template class event_detector<float>;

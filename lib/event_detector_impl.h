@@ -30,7 +30,15 @@ private:
     std::vector<detected_event> d_events;
     std::vector<event_edge> d_edges;
     std::vector<pmt::pmt_t> d_eob_values; // the dicts of the events of d_edges' eobs
+    // diagnostics outputs (1: smoothed power, 2: floor, 3: threshold; one per window):
+    // values made, not yet out; at most k_max_diag kept (then the oldest are dropped)
+    std::vector<chunk_diagnostics> d_diag;
+    size_t d_diag_first = 0; // d_diag[d_diag_first ..] are pending
+    static constexpr size_t k_max_diag = size_t(1) << 16;
+    uint64_t d_diag_dropped = 0;
+    void produce_diagnostics(gr_vector_void_star& output_items);
     std::vector<gr::tag_t> d_tags;
+    std::vector<gr::tag_t> d_pass_tags; // input tags of the items passed on
     // With tag_edges the pass-through output holds back the newest d_latency items
     // (left unconsumed in the input buffer), so that edges can be tagged on items still
     // to come out; d_seen counts the items the engine has processed.

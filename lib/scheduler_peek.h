@@ -69,6 +69,15 @@ inline size_t input0_capacity(const gr::block& b)
     return size_t(std::max(0, detail->input(0)->max_possible_items_available()));
 }
 
+//! Items output \p port of \p b can take now (0 when not connected).
+inline size_t output_space(const gr::block& b, int port)
+{
+    const auto detail = b.detail();
+    if (!detail || port >= detail->noutputs())
+        return 0;
+    return size_t(std::max(0, detail->output(port)->space_available()));
+}
+
 //! The blocks (and their input ports) subscribed to message port \p port of \p b, as
 //! GNU Radio 3.10 records them after flattening (call from start()).
 inline std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>>

@@ -487,6 +487,38 @@ class qa_event_detector(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "prefilter tap 1 is not finite"):
             det.set_prefilter([0.5, float("nan")])
 
+    def test_009_diagnostics_outputs(self):
+        """Outputs 1-3, one value per window: the chunk's mean power, the floor and the
+        threshold in force (reference_floors, numpy), for any work-call sizes; the
+        pass-through keeps its items and tags."""
+        rng = np.random.default_rng(2)
+        n = 600_000
+        x = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) * 0.1).astype(np.complex64)
+        x[200_000:230_000] *= 10
+        p = power_of(x)
+        W = 64
+        chunks = p[:n // W * W].reshape(-1, W).astype(np.float64).mean(axis=1)
+        floors = np.repeat(reference_floors(p), sub_block_length(W) // W)[:len(chunks)]
+        tag = gr.tag_t()
+        tag.offset, tag.key, tag.value = 12345, pmt.intern("rx_freq"), pmt.from_double(1e6)
+        for max_noutput in (None, 7, 1 << 20):
+            tb = gr.top_block()
+            det = streamproc.event_detector_c(threshold_db=12.0)
+            sinks = [blocks.vector_sink_c()] + [blocks.vector_sink_f() for _ in range(3)]
+            tb.connect(blocks.vector_source_c(x.tolist(), False, 1, [tag]), det)
+            for i, sink in enumerate(sinks):
+                tb.connect((det, i), sink)
+            if max_noutput:
+                det.set_max_noutput_items(max_noutput)
+            tb.run()
+            np.testing.assert_array_equal(np.array(sinks[0].data(), dtype=np.complex64), x)
+            self.assertEqual([(t.offset, pmt.symbol_to_string(t.key)) for t in sinks[0].tags()], [(12345, "rx_freq")])
+            power, floor, threshold = (np.array(s.data(), dtype=np.float64) for s in sinks[1:])
+            self.assertEqual(len(power), len(chunks))
+            np.testing.assert_allclose(power, chunks, rtol=1e-6)
+            np.testing.assert_allclose(floor, floors, rtol=1e-6)
+            np.testing.assert_allclose(threshold, floors * 10 ** 1.2, rtol=1e-6)
+
     def test_008_prefilter_same_as_ols_fir_in_front(self):
         """set_prefilter(taps) gives the events of ols_fir(1, taps) -> detector (the same
         floats: both use the direct form's kernel), for any work-call sizes; a late call

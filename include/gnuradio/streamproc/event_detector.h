@@ -38,9 +38,15 @@ namespace streamproc {
  * it) and freq (the last rx_freq tag, when one was seen). After set_index_map() the
  * positions are those of the input of an upstream filter (see there).
  *
+ * Optional diagnostics on outputs 1, 2, 3 (float, one value per window-sized chunk;
+ * output 0 must be connected too): the chunk's smoothed power at its last sample, the
+ * noise floor and the open threshold in force (values not taken by a stalled consumer are
+ * dropped beyond 65536).
+ *
  * The input is passed through to the optional output, item for item. With tag_edges,
  * a "sob" tag (value #t) marks the first sample and an "eob" tag (value: the event's
- * dict, as posted) the last sample of every emitted event (never of one dropped as too
+ * dict, as posted) the last sample of every emitted event, and a "streamproc_end" tag
+ * the stream's last item (burst_extractor flushes there) (never of one dropped as too
  * short; usable by pdu.tags_to_pdu); the output then lags the input by edge_latency() =
  * window/2 + min_duration + merge_gap
  * + 1 samples (the last ones follow when the input ends: nothing is lost), and

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(5b8a64c51743673f35e2cab61ec2b52b)                     */
+/* BINDTOOL_HEADER_FILE_HASH(f5835c9c1e6246d08098c74fcf759cbc)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
