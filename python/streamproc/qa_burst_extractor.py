@@ -201,8 +201,9 @@ class qa_burst_extractor(gr_unittest.TestCase):
         with open(script, "w") as f:
             f.write(FLAT)
         small_n, big_n = 256 << 20, 2 << 30
-        if "libasan" in os.environ.get("LD_PRELOAD", ""):
-            small_n, big_n = 32 << 20, 256 << 20  # the sanitizer run: the same check, smaller
+        asan = "libasan" in os.environ.get("LD_PRELOAD", "")
+        if asan:  # the sanitizer run: the same flow, smaller
+            small_n, big_n = 32 << 20, 256 << 20
         runs = {}
         for nbytes in (small_n, big_n):
             res = subprocess.run([sys.executable, script, str(nbytes)], capture_output=True, text=True,
@@ -212,7 +213,8 @@ class qa_burst_extractor(gr_unittest.TestCase):
             runs[nbytes] = (int(bursts), float(hwm))
         small, big = runs[small_n], runs[big_n]
         self.assertGreater(big[0], 7 * small[0])  # about 900 000 bursts
-        self.assertLess(big[1] - small[1], 8.0, runs)
+        if not asan:  # ASan holds freed memory in its quarantine (256 MB): RSS grows
+            self.assertLess(big[1] - small[1], 8.0, runs)
 
     def test_007_frequency_extent(self):
         """freq_center and bandwidth of each burst against what was sent: a tone at
