@@ -10,6 +10,7 @@
 #endif
 
 #include "burst_extractor_impl.h"
+#include "pmt_values.h"
 #include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <boost/thread/thread.hpp>
@@ -42,18 +43,6 @@ pmt::pmt_t samples_pmt(const gr_complex* v, size_t n)
 }
 pmt::pmt_t samples_pmt(const float* v, size_t n) { return pmt::init_f32vector(n, v); }
 
-bool number(const pmt::pmt_t& v, double& out)
-{
-    if (pmt::is_uint64(v))
-        out = double(pmt::to_uint64(v));
-    else if (pmt::is_integer(v))
-        out = double(pmt::to_long(v));
-    else if (pmt::is_real(v))
-        out = pmt::to_double(v);
-    else
-        return false;
-    return std::isfinite(out);
-}
 } // namespace
 
 template <class T>
@@ -282,12 +271,9 @@ void burst_extractor_impl<T>::emit(slot& s)
     // detector's own positions when it maps them to an upstream filter's input)
     double d0 = 0.0, d1 = 0.0, center = 0.0, bandwidth = 0.0;
     const bool mapped =
-        number(pmt::dict_ref(s.meta, pmt::mp("stream_start"), pmt::PMT_NIL), d0) &&
-        number(pmt::dict_ref(s.meta, pmt::mp("stream_end"), pmt::PMT_NIL), d1);
+        real_number(s.meta, "stream_start", d0) && real_number(s.meta, "stream_end", d1);
     const bool plain =
-        !mapped && pmt::is_dict(s.meta) &&
-        number(pmt::dict_ref(s.meta, pmt::mp("start"), pmt::PMT_NIL), d0) &&
-        number(pmt::dict_ref(s.meta, pmt::mp("end"), pmt::PMT_NIL), d1);
+        !mapped && real_number(s.meta, "start", d0) && real_number(s.meta, "end", d1);
     if ((mapped || plain) && d1 > d0) {
         const size_t len = std::min(s.n - s.pre, size_t(d1 - d0));
         if (extent(s.buf.data() + s.pre, len, center, bandwidth)) {
@@ -365,18 +351,16 @@ int burst_extractor_impl<T>::work(int noutput_items,
             on_eob(t.offset, t.value);
         } else if (pmt::eqv(t.key, k_rx_freq)) {
             double f = 0.0;
-            if (number(t.value, f)) {
+            if (real_number(t.value, f)) {
                 d_have_freq = true;
                 d_freq = f;
             }
-        } else if (pmt::eqv(t.key, k_rx_time) && pmt::is_tuple(t.value) &&
-                   pmt::length(t.value) == 2) {
-            double whole = 0.0, frac = 0.0;
-            if (number(pmt::tuple_ref(t.value, 0), whole) &&
-                number(pmt::tuple_ref(t.value, 1), frac)) {
+        } else if (pmt::eqv(t.key, k_rx_time)) {
+            double secs = 0.0;
+            if (rx_time_seconds(t.value, secs)) {
                 d_have_time = true;
                 d_time_offset = t.offset;
-                d_time_secs = whole + frac;
+                d_time_secs = secs;
             }
         }
         emit_ready(false);

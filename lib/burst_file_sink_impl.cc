@@ -10,6 +10,7 @@
 #endif
 
 #include "burst_file_sink_impl.h"
+#include "pmt_values.h"
 #include <gnuradio/io_signature.h>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
@@ -70,20 +71,6 @@ json to_json(const pmt::pmt_t& v)
         return a;
     }
     return pmt::write_string(v);
-}
-
-bool number(const pmt::pmt_t& dict, const char* key, double& out)
-{
-    const pmt::pmt_t v = pmt::dict_ref(dict, pmt::mp(key), pmt::PMT_NIL);
-    if (pmt::is_uint64(v))
-        out = double(pmt::to_uint64(v));
-    else if (pmt::is_integer(v))
-        out = double(pmt::to_long(v));
-    else if (pmt::is_real(v))
-        out = pmt::to_double(v);
-    else
-        return false;
-    return std::isfinite(out);
 }
 
 std::string trim_number(double v)
@@ -238,16 +225,17 @@ void burst_file_sink_impl::handle(const pmt::pmt_t& msg)
 
     double id = 0.0, rate = 0.0, freq = 0.0;
     const uint64_t number_of =
-        number(meta, "id", id) && id >= 0.0 ? uint64_t(id) : d_counter;
+        real_number(meta, "id", id) && id >= 0.0 ? uint64_t(id) : d_counter;
     ++d_counter;
     std::string name = d_prefix;
     char num[32];
     std::snprintf(num, sizeof num, "_%06llu", static_cast<unsigned long long>(number_of));
     name += num;
-    const bool have_freq = number(meta, "rx_freq", freq) || number(meta, "freq", freq);
+    const bool have_freq =
+        real_number(meta, "rx_freq", freq) || real_number(meta, "freq", freq);
     if (have_freq)
         name += "_" + trim_number(freq / 1e6) + "M";
-    const bool have_rate = number(meta, "sample_rate", rate) && rate > 0.0;
+    const bool have_rate = real_number(meta, "sample_rate", rate) && rate > 0.0;
     if (have_rate)
         name += "_" + trim_number(rate / 1e3) + "k";
 
@@ -310,10 +298,11 @@ void burst_file_sink_impl::handle(const pmt::pmt_t& msg)
         }
         double pre = 0.0, start = 0.0, end = 0.0;
         json ann = { { "core:sample_start",
-                       number(meta, "pre", pre) ? uint64_t(pre) : 0 },
+                       real_number(meta, "pre", pre) ? uint64_t(pre) : 0 },
                      { "core:label", "event" } };
-        if (number(meta, "stream_start", start) || number(meta, "start", start)) {
-            if (number(meta, "stream_end", end) || number(meta, "end", end))
+        if (real_number(meta, "stream_start", start) ||
+            real_number(meta, "start", start)) {
+            if (real_number(meta, "stream_end", end) || real_number(meta, "end", end))
                 ann["core:sample_count"] = uint64_t(
                     std::min(end - start, double(n) - double(ann["core:sample_start"])));
         }

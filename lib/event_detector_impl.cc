@@ -12,6 +12,7 @@
 #include "event_detector_impl.h"
 #include "event_record.h"
 #include "ols_engine.h"
+#include "pmt_values.h"
 #include "scheduler_peek.h"
 #include <gnuradio/io_signature.h>
 #include <volk/volk.h>
@@ -37,35 +38,6 @@ uint64_t checked_count(int64_t v, const char* name)
         throw std::invalid_argument(std::string("event_detector: ") + name +
                                     " must be >= 0 samples, got " + std::to_string(v));
     return uint64_t(v);
-}
-
-// A real number from a PMT (integers of any kind, doubles; not complex), finite.
-bool real_number(const pmt::pmt_t& v, double& out)
-{
-    if (pmt::is_uint64(v))
-        out = double(pmt::to_uint64(v));
-    else if (pmt::is_integer(v))
-        out = double(pmt::to_long(v));
-    else if (pmt::is_real(v))
-        out = pmt::to_double(v);
-    else
-        return false;
-    return std::isfinite(out);
-}
-
-// UHD's rx_time: a tuple (whole seconds >= 0, fraction in [0, 1)).
-bool rx_time_seconds(const pmt::pmt_t& v, double& out)
-{
-    if (!pmt::is_tuple(v) || pmt::length(v) != 2)
-        return false;
-    double whole = 0.0, frac = 0.0;
-    if (!real_number(pmt::tuple_ref(v, 0), whole) ||
-        !real_number(pmt::tuple_ref(v, 1), frac))
-        return false;
-    if (whole < 0.0 || whole != std::floor(whole) || frac < 0.0 || frac >= 1.0)
-        return false;
-    out = whole + frac;
-    return true;
 }
 
 void to_power(const float* in, float* p, size_t n)

@@ -366,7 +366,11 @@ def make_recording(path, nbytes):
     if os.path.exists(path) and os.path.getsize(path) == nbytes:
         return
     rng = np.random.default_rng(7)
-    block = rng.standard_normal(16 << 20).astype(np.float32).tobytes()
+    _write_repeated(path, rng.standard_normal(16 << 20).astype(np.float32).tobytes(), nbytes)
+
+
+def _write_repeated(path, block, nbytes):
+    """nbytes of `block` repeated, written under a temporary name then renamed."""
     with open(path + ".part", "wb") as f:
         left = nbytes
         while left > 0:
@@ -387,14 +391,7 @@ def make_bursty_recording(path, nbytes):
     x = rng.standard_normal(16 << 20).astype(np.float32)
     on = (np.arange(len(x)) % 10000) < 2000
     x[on] *= np.float32(math.sqrt(1 + 10 ** 1.5))
-    block = x.tobytes()
-    with open(path + ".part", "wb") as f:
-        left = nbytes
-        while left > 0:
-            n = min(left, len(block))
-            f.write(block[:n])
-            left -= n
-    os.replace(path + ".part", path)
+    _write_repeated(path, x.tobytes(), nbytes)
 
 
 def warm(path):

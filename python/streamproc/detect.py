@@ -358,14 +358,21 @@ def run_flowgraph(tb, src, rec, progress, sinks):
     return dt, signals.received, failed
 
 
-def print_report(rep, as_json, out=None):
-    out = out or sys.stdout
+def report_head(rep, as_json, out, covered):
+    """The JSON report (True: done), or the INTERRUPTED line of an interrupted run."""
     if as_json:
         print(json.dumps(rep, indent=1), file=out)
-        return
+        return True
     if rep.get("interrupted"):
-        print("INTERRUPTED by %s after %d of %d samples: the report and the events file cover what was read"
-              % (rep["interrupted"], rep["samples_read"], rep["samples"]), file=out)
+        print("INTERRUPTED by %s after %d of %d samples: %s cover what was read"
+              % (rep["interrupted"], rep["samples_read"], rep["samples"], covered), file=out)
+    return False
+
+
+def print_report(rep, as_json, out=None):
+    out = out or sys.stdout
+    if report_head(rep, as_json, out, "the report and the events file"):
+        return
     print("%s: %d samples (%s from %s, %.1f MB), %d events%s in %.2f s: %.0f MB/s, %.1f MS/s, "
           "peak RSS %.1f MB" % (
               rep["file"], rep["samples"], rep["type"], rep["type_from"], rep["bytes"] / 1e6, rep["events"],

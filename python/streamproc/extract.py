@@ -13,7 +13,7 @@ import os
 import sys
 
 from .detect import (DetectOptions, add_options, build_flowgraph, check_events_path, options_from_args,
-                     peak_rss_mb, run_flowgraph, stdout_to_stderr)
+                     peak_rss_mb, report_head, run_flowgraph, stdout_to_stderr)
 from .errors import RunError, UsageError
 from .formats import open_recording, type_names
 
@@ -104,14 +104,9 @@ def extract_file(path, out_dir, options=None, kind=None, fmt=None, pre="0", post
 
 
 def print_report(rep, as_json, out=None):
-    import json
     out = out or sys.stdout
-    if as_json:
-        print(json.dumps(rep, indent=1), file=out)
+    if report_head(rep, as_json, out, "the files"):
         return
-    if rep.get("interrupted"):
-        print("INTERRUPTED by %s after %d of %d samples: the files cover what was read"
-              % (rep["interrupted"], rep["samples_read"], rep["samples"]), file=out)
     print("%s: %d samples (%s from %s, %.1f MB), %d events, %d bursts -> %s (%s%s) in %.2f s: %.0f MB/s, "
           "%.1f MS/s, peak RSS %.1f MB" % (
               rep["file"], rep["samples"], rep["type"], rep["type_from"], rep["bytes"] / 1e6, rep["events"],
