@@ -98,7 +98,7 @@ bool burst_extractor_impl<T>::start()
         s.active = false;
     d_ring_pos = 0;
     d_ring_n = 0;
-    d_next_order = d_next_out = 0;
+    d_next_order = 0;
     d_have_time = d_have_freq = false;
     d_flushed = false;
     d_receivers = scheduler_peek::message_receivers(*this, d_port);
@@ -311,9 +311,6 @@ void burst_extractor_impl<T>::emit_ready(bool flush)
         const bool done = s->have_end && (s->cut || s->first + s->n >= s->want_end);
         if (!done && !flush)
             return;
-        if (s->order != d_next_out) // dropped ones leave gaps in the order
-            d_next_out = s->order;
-        ++d_next_out;
         emit(*s);
     }
 }

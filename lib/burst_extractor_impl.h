@@ -38,8 +38,8 @@ private:
     std::vector<slot> d_slots;
     std::vector<T> d_ring; // the last d_pre samples
     size_t d_ring_pos = 0;
-    uint64_t d_ring_n = 0; // samples ever put in the ring
-    uint64_t d_next_order = 0, d_next_out = 0;
+    uint64_t d_ring_n = 0;     // samples ever put in the ring
+    uint64_t d_next_order = 0; // the order of the next sob
     bool d_have_time = false, d_have_freq = false;
     uint64_t d_time_offset = 0;
     double d_time_secs = 0.0, d_freq = 0.0;
