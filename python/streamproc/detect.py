@@ -156,18 +156,20 @@ def _quiet_min_output_buffer(block, items):
         logging.set_default_level(level)
 
 
-def build_flowgraph(rec, options, events=None, events_format=None, overwrite=False, tag_edges=False):
+def build_flowgraph(rec, options, events=None, events_format=None, overwrite=False, tag_edges=False,
+                    offset=0, length=0):
     """mmap_file_source -> detect_chain [-> event_file_sink]; returns (top block,
     source, chain, sink or None). Without an events file nothing keeps the events.
     `events` may be a path or "/dev/fd/N". tag_edges: the chain gets its tagged output
-    (for a burst_extractor the caller connects)."""
+    (for a burst_extractor the caller connects). offset, length: read only these
+    samples (a batch range; positions are then relative to offset)."""
     from gnuradio import gr
 
     from .detect_chain import detect_chain
     from . import streamproc_python as blocks
 
     tb = gr.top_block("streamproc_detect")
-    src, conv = source_chain(tb, rec)
+    src, conv = source_chain(tb, rec, offset, length)
     taps = options.filter_taps()
     absolute = options.absolute_db is not None
     chain = detect_chain(rec.is_complex, options.rate, taps, options.decimation, options.window,
@@ -406,8 +408,29 @@ def options_from_args(args):
     return DetectOptions(**values)
 
 
+def _one_flowgraph(args):
+    """One file that fits one range, no cluster asked for: today's single flowgraph."""
+    from .batch import parse_size
+    if args.scheduler or len(args.files) != 1 or (args.jobs or 1) < 1:
+        return False
+    path = args.files[0]
+    if os.path.isdir(path) or (any(c in path for c in "*?[") and not os.path.exists(path)):
+        return False
+    try:
+        rec = open_recording(path, args.type)
+        return os.path.getsize(rec.data_path) <= parse_size(args.chunk)
+    except (UsageError, OSError):
+        return True  # detect_file says what is wrong
+
+
 def detect_command(args):
     options = options_from_args(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1, got %d" % args.jobs)
+    if not _one_flowgraph(args):
+        from .batch import batch_command
+        return batch_command(args, options)
+    args.file = args.files[0]
     bar = None
     progress = None
     if sys.stderr.isatty() and not args.json:
@@ -459,16 +482,31 @@ class stdout_to_stderr:
         os.close(self.saved)
 
 
+def add_batch_options(parser):
+    from .batch import DEFAULT_CHUNK
+    b = parser.add_argument_group("batch (many files, ranges of huge ones; docs/batch.md)")
+    b.add_argument("--chunk", default="%dM" % (DEFAULT_CHUNK >> 20), metavar="SIZE",
+                   help="bytes of samples per task (k, M, G); default %(default)s")
+    b.add_argument("--jobs", type=int, metavar="N",
+                   help="worker processes of the local Dask cluster; default: the number of cores")
+    b.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the tasks on this Dask scheduler's workers (files on shared storage, paths "
+                   "as given)")
+
+
 def add_parser(sub):
     d = sub.add_parser("detect", help="find the events (bursts) in a recording",
                        description="Find the events in a recording: mmap_file_source -> [low-pass FIR] -> "
                        "event_detector. Event positions are input samples of the recording, filter delay "
                        "removed.")
-    d.add_argument("file", help="the recording: raw samples or SigMF (.sigmf-meta/.sigmf-data)")
+    d.add_argument("files", nargs="+", metavar="FILE",
+                   help="recordings: raw samples or SigMF (.sigmf-meta/.sigmf-data), directories (their "
+                   "recordings) or globs; several, or one larger than --chunk, run as Dask tasks")
     d.add_argument("--type", metavar="FORMAT",
                    help="sample format: %s; default: told by the file name (.f32 .cf32 .cs16 .cs8 .cu8, "
                    "SigMF .sigmf-meta/.sigmf-data/.sigmf), which the report says" % type_names())
     add_options(d)
+    add_batch_options(d)
     o = d.add_argument_group("output")
     o.add_argument("--events", metavar="OUT",
                    help="write the events: .jsonl, .csv, or .sigmf-meta (SigMF annotations with the "
