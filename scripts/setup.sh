@@ -12,6 +12,11 @@ PACKAGES=(
     gir1.2-gtk-3.0
     # an independent decoder for the real RTL-SDR captures in the tests
     rtl-433
+    # batch and distributed runs (streamproc detect FILES --jobs/--scheduler); network
+    # namespaces for the two-host test
+    python3-distributed iproute2
+    # live SDR input: gr-osmosdr's rtl_tcp client
+    gr-osmosdr
     # the checks of scripts/lint.sh, the fuzzers of scripts/fuzz.sh
     clang-format-14 pyflakes3 python3-pycodestyle clang-14 libfuzzer-14-dev
 )

@@ -287,6 +287,12 @@ def _task(spec, queue_name):
                 res = json.load(f)
         except (OSError, ValueError):
             res = {"error": "the range's process ended with status %d%s" % (rc, (": " + tail[-1]) if tail else "")}
+        try:  # did the range plan anything the shipped wisdom did not hold?
+            with open(os.path.join(home, ".gr_fftw_wisdom")) as f:
+                # FFTW writes its wisdom in hash order: compare the entries
+                res["planned"] = set(f.read().split("\n")) - set(spec.get("wisdom", "").split("\n")) != set()
+        except OSError:
+            res["planned"] = bool(spec.get("wisdom"))
     res["worker"] = get_worker().address
     res["task"] = spec["task"]
     return res
@@ -302,7 +308,7 @@ def _options_for(rec, options):
 
 def plan(paths, options=None, kind=None, chunk=DEFAULT_CHUNK, ranges=None):
     """The tasks of a batch: ([task spec], [(path, problem)]). chunk: bytes per range;
-    ranges: cut every file into this many ranges instead (tests)."""
+    ranges: cut every file into this many equal ranges instead, or at these samples."""
     options = options or DetectOptions()
     tasks, failed = [], []
     from .formats import make_source
@@ -315,7 +321,9 @@ def plan(paths, options=None, kind=None, chunk=DEFAULT_CHUNK, ranges=None):
             continue
         opts = _options_for(rec, options)  # bad options: an error for the whole batch
         geo = geometry(rec.is_complex, opts)
-        if ranges:
+        if isinstance(ranges, (list, tuple)):
+            bounds = [0] + [int(c) for c in ranges if 0 < c < n] + [n]
+        elif ranges:
             bounds = [n * k // ranges for k in range(ranges + 1)]
         else:
             step = max(1, chunk // rec.itemsize)
@@ -338,12 +346,18 @@ def _wisdom():
         return ""
 
 
-def _local_client(jobs):
+def local_cluster(jobs):
+    """A Dask cluster of `jobs` worker processes on this machine, one thread each (a
+    range is one flowgraph), no memory limit (mapped file pages count as memory)."""
     import logging
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                           memory_limit=0, silence_logs=logging.ERROR)
-    return Client(cluster)
+    from distributed import LocalCluster
+    return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                        memory_limit=0, silence_logs=logging.ERROR)
+
+
+def _local_client(jobs):
+    from distributed import Client
+    return Client(local_cluster(jobs))
 
 
 def detect(paths, options=None, kind=None, events=None, events_format=None, overwrite=False,
@@ -372,6 +386,8 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
                              "for %d files" % (events, len(files)))
     tasks, bad = plan(files, options, kind, chunk, ranges)
     failed += bad
+    if not tasks and failed:  # nothing to run: a usage error, as for one file
+        raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
     if events:
         for path in files:
             try:
@@ -515,6 +531,7 @@ def _merge(files, tasks, results, failed, options, events, fmt, overwrite, wall,
             "events": len(merged), "event_list": merged, "samples": samples, "bytes": nbytes,
             "seconds": wall, "mb_per_s": nbytes / wall / 1e6 if wall else 0.0, "tasks": len(tasks),
             "peak_rss_mb_per_worker": workers, "events_file": written, "interrupted": interrupted,
+            "planned": [results[k].get("planned", False) for k in sorted(results)],
             "halo_percent": (100.0 * (sum(f["samples_read"] for f in per_file) - samples) / samples
                              if samples else 0.0)}
 

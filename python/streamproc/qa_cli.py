@@ -179,7 +179,7 @@ class qa_cli(gr_unittest.TestCase):
     def test_005_errors_are_one_line_exit_2(self):
         cases = [
             ("detect", os.path.join(self.dir, "missing.f32")),
-            ("detect", self.dir),
+            ("detect", os.path.join(self.dir, "empty")),  # a directory without recordings
             ("detect", self.rec, "--rate", "0"),
             ("detect", self.rec, "--decimation", "4"),
             ("detect", self.rec, "--rate", "1e6", "--lowpass", "900e3"),
@@ -200,6 +200,7 @@ class qa_cli(gr_unittest.TestCase):
         ]
         with open(os.path.join(self.dir, "noext"), "wb") as f:
             f.write(bytes(64))
+        os.makedirs(os.path.join(self.dir, "empty"), exist_ok=True)
         for args in cases:
             res = streamproc(*args)
             self.assertEqual(res.returncode, 2, "%s: %s" % (args, res.stderr))

@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Batch detection on Dask: every split of a file into ranges finds the events of one
+run over the whole file (the reference: detect_file, one flowgraph), field for field,
+on synthetic files and the real captures; several files, the events files, failing
+files, a worker killed with SIGKILL, progress, and a scheduler and a worker on two
+network hosts (namespaces)."""
+
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+
+import numpy as np
+from gnuradio import gr_unittest
+
+from gnuradio.streamproc import batch
+from gnuradio.streamproc.detect import DetectOptions, detect_file
+from qa_helpers import wait_until
+
+PY = "/usr/bin/python3"
+SRC = os.environ.get("STREAMPROC_SOURCE_DIR",
+                     os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+REAL = os.path.join(SRC, "..", "shared", "data", "real-captures")
+
+
+def cli(*args, timeout=300):
+    return subprocess.run([PY, "-m", "gnuradio.streamproc.cli"] + [str(a) for a in args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def write_bursts(path, n, seed, complex_=True):
+    """Noise (power 0.01) with bursts of 40 to 30000 samples, one at sample 0 and one
+    running to the end; returns the burst spans."""
+    rng = np.random.default_rng(seed)
+    x = (rng.normal(size=n) + 1j * rng.normal(size=n)) * np.sqrt(0.005)
+    spans = [(0, 3000), (n - 5000, n)]
+    pos = 20000
+    while pos < n - 60000:
+        length = int(rng.choice([40, 300, 2000, 30000]))
+        spans.append((pos, pos + length))
+        pos += length + int(rng.integers(500, 40000))
+    for s, e in spans:
+        t = np.arange(e - s)
+        x[s:e] += 0.5 * np.exp(2j * np.pi * 0.03 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 700))
+    (x.astype(np.complex64) if complex_ else x.real.astype(np.float32)).tofile(path)
+    return spans
+
+
+def events_of(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+class qa_batch(gr_unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="qa_batch_")
+        cls.rec = os.path.join(cls.dir, "bursts.cf32")
+        cls.spans = write_bursts(cls.rec, 1_500_000, 7)
+        cls.client = batch._local_client(2)
+        cls.cache = {}
+
+    @classmethod
+    def tearDownClass(cls):
+        cluster = cls.client.cluster
+        cls.client.close()
+        cluster.close()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def whole(self, path, options, kind=None):
+        """The reference: one flowgraph over the whole file."""
+        key = (path, repr(options), kind)
+        if key not in self.cache:
+            out = os.path.join(self.dir, "whole.jsonl")
+            detect_file(path, options, kind, events=out, overwrite=True)
+            self.cache[key] = events_of(out)
+        return self.cache[key]
+
+    def check(self, path, options, ranges, kind=None, what=""):
+        ref = self.whole(path, options, kind)
+        rep = batch.detect(path, options, kind, ranges=ranges, client=self.client)
+        self.assertEqual(rep["failed"], [], what)
+        got = rep["event_list"]
+        self.assertEqual(len(got), len(ref), what)
+        for g, r in zip(got, ref):
+            self.assertEqual(g, r, what)  # every field, floats bit for bit
+        return rep, ref
+
+    def test_001_ranges_equal_one_run(self):
+        """2, 3 and 7 ranges, and a cut inside every event: the one run's events, for no
+        filter, a short prefilter (inside the detector), ols_fir at full rate and
+        decimating by 4 and 8."""
+        settings = {
+            "none": DetectOptions(),
+            "prefilter 7": DetectOptions(taps=[0.1, 0.15, 0.2, 0.1, 0.2, 0.15, 0.1]),
+            "ols_fir 33": DetectOptions(taps=list(np.hanning(35)[1:-1] / 17)),
+            "lowpass D4": DetectOptions(rate=1e6, lowpass=100e3, decimation=4, window=32),
+            "lowpass D8 gap": DetectOptions(rate=1e6, lowpass=50e3, decimation=8, window=16, merge_gap=3000,
+                                            min_duration=100),
+        }
+        for name, options in settings.items():
+            ref = self.whole(self.rec, options)
+            self.assertGreater(len(ref), 20, name)
+            cuts = [(e["start"] + e["end"]) // 2 for e in ref]  # an event across every boundary
+            for ranges in (2, 3, 7, cuts):
+                self.check(self.rec, options, ranges, what="%s, %s ranges" % (
+                    name, ranges if isinstance(ranges, int) else "%d cut" % len(cuts)))
+
+    def test_002_ranges_smaller_than_a_filter_block(self):
+        """Ranges of 1000 samples behind a 129-tap ols_fir (1920 outputs per block), and
+        fixed floors and max_duration (other proofs of the event state)."""
+        path = os.path.join(self.dir, "short.cf32")
+        write_bursts(path, 60_000, 3)
+        opts = DetectOptions(taps=list(np.hanning(131)[1:-1] / 65), floor_horizon=8192)
+        rep, ref = self.check(path, opts, 60, what="129 taps")
+        self.assertGreater(len(ref), 2)
+        for opts in (DetectOptions(floor_db=-20.0), DetectOptions(max_duration=1000, floor_horizon=8192),
+                     DetectOptions(absolute_db=-10.0, max_duration=5000)):
+            self.check(self.rec, opts, 5, what=repr(opts))
+
+    def test_003_real_captures_several_files(self):
+        """All the real captures in one batch, 5 ranges each: each file's events are its
+        one run's (ids per file), sorted by file and start, each naming its file."""
+        files = sorted(glob.glob(os.path.join(REAL, "*")))
+        files = [f for f in files if not f.endswith(".md")]
+        if not files:
+            self.skipTest("no real captures in %s" % REAL)
+        opts = DetectOptions(floor_horizon=8192, window=16)
+        rep = batch.detect(files, opts, ranges=5, client=self.client)
+        self.assertEqual(rep["failed"], [])
+        got = rep["event_list"]
+        want = []
+        for f in files:
+            want += [dict({"file": f}, **e) for e in self.whole(f, opts)]
+        self.assertGreater(len(want), 30)
+        self.assertEqual(got, want)
+        self.assertEqual([f["file"] for f in rep["files"]], files)
+        self.assertEqual(sum(f["events"] for f in rep["files"]), len(want))
+        self.assertTrue(all(r > 0 for r in rep["peak_rss_mb_per_worker"].values()))
+
+    def test_004_events_files_as_one_run(self):
+        """The CLI with --chunk: the .jsonl and .csv files are byte for byte those of one
+        run; SigMF holds the same annotations; several files name theirs."""
+        opts = ["--rate", "1e6", "--lowpass", "100e3", "--decimation", "4"]
+        for ext in ("jsonl", "csv", "sigmf-meta"):
+            one, many = (os.path.join(self.dir, "%s.%s" % (n, ext)) for n in ("one", "many"))
+            res = cli("detect", self.rec, "--events", one, "--overwrite", *opts)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            res = cli("detect", self.rec, "--events", many, "--overwrite", "--chunk", "2M", "--jobs", "2", *opts)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertIn("6 ranges", res.stdout)  # 12 MB in 2 MB ranges
+            if ext == "sigmf-meta":
+                a, b = (json.load(open(p)) for p in (one, many))
+                self.assertGreater(len(a["annotations"]), 20)
+                self.assertEqual(a["annotations"], b["annotations"])
+                self.assertEqual(a["global"], b["global"])
+            else:
+                with open(one, "rb") as f1, open(many, "rb") as f2:
+                    self.assertEqual(f1.read(), f2.read(), ext)
+        # several files: a file column / key; the events file is not overwritten unasked
+        other = os.path.join(self.dir, "other.cf32")
+        shutil.copy(self.rec, other)
+        out = os.path.join(self.dir, "two.csv")
+        res = cli("detect", self.rec, other, "--events", out, "--jobs", "2", *opts)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(out) as f:
+            lines = f.read().splitlines()
+        self.assertTrue(lines[0].startswith("file,id,start,end"))
+        n = (len(lines) - 1) // 2
+        self.assertEqual([line.split(",", 1)[1] for line in lines[1:n + 1]],
+                         [line.split(",", 1)[1] for line in lines[n + 1:]])
+        self.assertTrue(all(line.startswith(other + ",") for line in lines[n + 1:]))
+        res = cli("detect", self.rec, other, "--events", out, "--jobs", "2", *opts)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("exists: pass --overwrite", res.stderr)
+        res = cli("detect", self.rec, other, "--events", os.path.join(self.dir, "x.sigmf-meta"), *opts)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("annotates one recording", res.stderr)
+
+    def test_005_a_failing_file_does_not_stop_the_others(self):
+        """A malformed SigMF file, a missing file, a name without a format and an empty
+        glob are reported by name; the good files complete; exit status 1."""
+        bad = os.path.join(self.dir, "bad.sigmf-meta")
+        with open(bad, "w") as f:
+            f.write('{"global": {"core:datatype": "cf32_le"')  # cut short
+        with open(bad[:-4] + "data", "wb") as f:
+            f.write(bytes(800))
+        noext = os.path.join(self.dir, "noext")
+        with open(noext, "wb") as f:
+            f.write(bytes(64))
+        out = os.path.join(self.dir, "some.jsonl")
+        res = cli("detect", self.rec, bad, os.path.join(self.dir, "missing.cu8"), noext,
+                  os.path.join(self.dir, "*.nothing"), "--events", out, "--overwrite", "--jobs", "2",
+                  "--chunk", "4M")
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertNotIn("Traceback", res.stderr)
+        for name in (bad, "missing.cu8", noext, "*.nothing"):
+            self.assertIn(name, res.stderr)
+        self.assertIn("4 of 5 inputs failed", res.stderr)
+        got = events_of(out)
+        self.assertEqual([{k: v for k, v in e.items() if k != "file"} for e in got],
+                         self.whole(self.rec, DetectOptions()))
+
+    def test_006_worker_killed_mid_task(self):
+        """kill -9 of a worker while it runs a range: Dask runs the range again; the
+        events are the one run's, none twice, none missing."""
+        opts = DetectOptions(rate=1e6, lowpass=100e3)
+        ref = self.whole(self.rec, opts)
+        from distributed import Client
+        client = Client(batch.local_cluster(2))  # a cluster of its own: one worker dies
+        try:
+            pids = set(client.run(os.getpid).values())
+            started = threading.Event()
+            out = {}
+
+            def progress(done, total):
+                if done > 0:
+                    started.set()
+
+            def run():
+                out["rep"] = batch.detect(self.rec, opts, ranges=6, client=client, progress=progress)
+            t = threading.Thread(target=run, daemon=True)
+            t.start()
+            self.assertTrue(started.wait(120), "no range started")
+            victim = sorted(pids)[0]
+            os.kill(victim, signal.SIGKILL)
+            t.join(240)
+            self.assertFalse(t.is_alive(), "the batch did not finish after the kill")
+            rep = out["rep"]
+            self.assertEqual(rep["failed"], [])
+            self.assertEqual(rep["event_list"], ref)
+            self.assertNotIn(victim, set(client.run(os.getpid).values()))
+        finally:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+    def test_007_progress_report_and_wisdom(self):
+        """progress() rises to the total; the report has per-file and total figures and
+        the halo; tasks plan no FFT the client's wisdom did not hold."""
+        seen = []
+        opts = DetectOptions(rate=1e6, lowpass=100e3, decimation=4)
+        rep = batch.detect(self.rec, opts, ranges=4, client=self.client,
+                           progress=lambda d, t: seen.append((d, t)))
+        self.assertTrue(seen)
+        self.assertEqual(seen[-1][0], seen[-1][1])
+        self.assertEqual(seen[-1][1], os.path.getsize(self.rec))
+        self.assertEqual([d for d, _ in seen], sorted(d for d, _ in seen))
+        f = rep["files"][0]
+        self.assertEqual((f["samples"], f["ranges"], f["complete"]), (1_500_000, 4, True))
+        self.assertGreater(f["halo_percent"], 0)
+        self.assertEqual(rep["bytes"], os.path.getsize(self.rec))
+        self.assertFalse(any(rep["planned"]), "a task planned an FFT itself")
+
+    def test_008_two_hosts(self):
+        """A scheduler and a worker in two network namespaces (veth, 192.0.2.1/.2), the
+        CLI with --scheduler: the same events as one run."""
+        tag = "sp%d" % os.getpid()
+        a, b = tag + "a", tag + "b"
+
+        def ip(*args):
+            return subprocess.run(["ip"] + list(args), capture_output=True, text=True, timeout=30)
+        if ip("netns", "add", a).returncode != 0:
+            self.skipTest("cannot make network namespaces here (needs root and ip netns)")
+        procs = []
+        try:
+            veth = ("link", "add", tag + "0", "netns", a, "type", "veth", "peer", "name", tag + "1", "netns", b)
+            for cmd in (("netns", "add", b), veth,
+                        ("-n", a, "addr", "add", "192.0.2.1/24", "dev", tag + "0"),
+                        ("-n", b, "addr", "add", "192.0.2.2/24", "dev", tag + "1"),
+                        ("-n", a, "link", "set", tag + "0", "up"), ("-n", b, "link", "set", tag + "1", "up"),
+                        ("-n", a, "link", "set", "lo", "up"), ("-n", b, "link", "set", "lo", "up")):
+                r = ip(*cmd)
+                self.assertEqual(r.returncode, 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
+            log = open(os.path.join(self.dir, "dask.log"), "w")
+            procs.append(subprocess.Popen(["ip", "netns", "exec", a, PY, "-m", "distributed.cli.dask_scheduler",
+                                           "--host", "192.0.2.1", "--port", "8786", "--no-dashboard"],
+                                          stdout=log, stderr=log))
+            procs.append(subprocess.Popen(["ip", "netns", "exec", b, PY, "-m", "distributed.cli.dask_worker",
+                                           "tcp://192.0.2.1:8786", "--host", "192.0.2.2", "--nworkers", "1",
+                                           "--nthreads", "1", "--no-dashboard", "--memory-limit", "0"],
+                                          stdout=log, stderr=log))
+            out = os.path.join(self.dir, "remote.jsonl")
+            wait_until(lambda: "Starting established connection" in open(log.name).read()
+                       or "Registered to" in open(log.name).read(), 60, "the worker to join the scheduler")
+            res = subprocess.run(["ip", "netns", "exec", a, PY, "-m", "gnuradio.streamproc.cli", "detect", self.rec,
+                                  "--scheduler", "tcp://192.0.2.1:8786", "--chunk", "3M", "--events", out,
+                                  "--overwrite", "--json"], capture_output=True, text=True, timeout=300)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            rep = json.loads(res.stdout)
+            workers = list(rep["peak_rss_mb_per_worker"])
+            self.assertEqual(len(workers), 1)
+            self.assertTrue(workers[0].startswith("tcp://192.0.2.2:"), workers)  # the other host ran it
+            self.assertEqual(events_of(out), self.whole(self.rec, DetectOptions()))
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
+            ip("netns", "del", a)
+            ip("netns", "del", b)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_batch)
