@@ -22,6 +22,7 @@ import glob
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -177,9 +178,35 @@ def _shift(e, first, D, rate):
     return e
 
 
+def _run_once(rec, options, spec, first, last, tmp, tries, progress):
+    """One read of a range: (events, burst index lines or None), positions as read."""
+    out = os.path.join(tmp, "events%d.jsonl" % tries)
+    ex = spec.get("extract")
+    if ex:
+        from .extract import extract_file
+        bdir = os.path.join(ex["stage"], "task%d-%d" % (spec["task"], tries))
+        os.makedirs(bdir)
+        rep = extract_file(rec.path, bdir, options, spec["kind"], ex["format"], str(ex["pre"]), str(ex["post"]),
+                           str(ex["max_burst"]), ex["prefix"], out, progress, True, offset=first,
+                           length=last - first)
+        if rep["interrupted"]:
+            raise RunError("interrupted by %s" % rep["interrupted"])
+        with open(os.path.join(bdir, "index.jsonl")) as f:
+            bursts = [dict(json.loads(line), _dir=bdir) for line in f]
+    else:
+        tb, src, chain, sink = build_flowgraph(rec, options, out, "jsonl", True, offset=first, length=last - first)
+        dt, interrupted, failed = run_flowgraph(tb, src, rec, progress, [sink])
+        if failed or interrupted:
+            raise RunError(failed or "interrupted by %s" % interrupted)
+        bursts = None
+    with open(out) as f:
+        return [json.loads(line) for line in f], bursts
+
+
 def run_range(spec, progress=None):
-    """Finds the events of one owned range (spec: path, kind, options, a, b, geometry);
-    reads further back or on until the result is proven equal to the one run's."""
+    """Finds the events of one owned range (spec: path, kind, options, a, b, geometry;
+    with "extract" also its bursts); reads further back or on until the result is
+    proven equal to the one run's."""
     rec = open_recording(spec["path"], spec["kind"])
     options = DetectOptions(**spec["options"])
     geo = Geometry(**spec["geometry"])
@@ -193,31 +220,49 @@ def run_range(spec, progress=None):
             tries += 1
             first = max(0, (a - pre) // geo.align * geo.align)
             last = min(n, b + post)
-            out = os.path.join(tmp, "events%d.jsonl" % tries)
-            tb, src, chain, sink = build_flowgraph(rec, options, out, "jsonl", True, offset=first,
-                                                   length=last - first)
 
             def report(done, total, base=read):
                 if progress:
                     progress(base + done // rec.itemsize, None)
-            dt, interrupted, failed = run_flowgraph(tb, src, rec, report, [sink])
-            if failed or interrupted:
-                raise RunError(failed or "interrupted by %s" % interrupted)
+            raw, bursts = _run_once(rec, options, spec, first, last, tmp, tries, report)
             read += last - first
-            with open(out) as f:
-                events = [_shift(json.loads(line), first, D, options.rate) for line in f]
+            events = [_shift(e, first, D, options.rate) for e in raw]
             mine = [e for e in events if a <= e["start"] < b]
             ok_pre = first == 0 or _settled(events, first, a, geo, options.merge_gap)
             ok_post = last == n or all(e["end"] + geo.slack < last for e in mine) and b + geo.slack < last
             if ok_pre and ok_post:
                 break
+            if bursts is not None:  # this read's burst files are not the answer
+                shutil.rmtree(os.path.join(spec["extract"]["stage"], "task%d-%d" % (spec["task"], tries)))
             if not ok_pre:
                 pre *= 2
             if not ok_post:
                 post *= 2
-    return {"events": mine, "samples": b - a, "read": read, "tries": tries, "pre": a - first, "post": last - b,
-            "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb(),
-            "noise_floor": chain.detector.noise_floor()}
+    res = {"events": mine, "samples": b - a, "read": read, "tries": tries, "pre": a - first, "post": last - b,
+           "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
+    if bursts is not None:
+        res["bursts"] = _own_bursts(bursts, first, D, options.rate, a, b)
+    return res
+
+
+def _own_bursts(bursts, first, D, rate, a, b):
+    """The burst files of the events a range owns, their index lines shifted to the
+    file's positions; the others' files deleted."""
+    mine = []
+    for line in bursts:
+        ev = _shift({k: line[k] for k in ("start", "end", "peak_index", "stream_start", "stream_end", "time")
+                     if k in line}, first, D, rate)
+        paths = [os.path.join(line["_dir"], line["file"])]
+        if line["file"].endswith(".sigmf-data"):
+            paths.append(paths[0][:-len("data")] + "meta")
+        if a <= ev["start"] < b:
+            line.update(ev)
+            line["burst_start"] += first // D
+            mine.append(line)
+        else:
+            for p in paths:
+                os.unlink(p)
+    return mine
 
 
 def _child_main(argv):
@@ -378,26 +423,13 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
     files, failed = expand_inputs(items)
     if not files and not failed:
         raise UsageError("no recordings given")
-    fmt = None
-    if events:
-        fmt = events_format or events_format_of(events)
-        if fmt == "sigmf" and len(files) > 1:
-            raise UsageError("--events %s: a SigMF events file annotates one recording; give .jsonl or .csv "
-                             "for %d files" % (events, len(files)))
+    fmt = _check_events(events, files, kind, overwrite,
+                        (events_format or events_format_of(events)) if events else None)
     tasks, bad = plan(files, options, kind, chunk, ranges)
     failed += bad
     if not tasks and failed:  # nothing to run: a usage error, as for one file
         raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
-    if events:
-        for path in files:
-            try:
-                check_events_path(events, open_recording(path, kind), overwrite)
-            except UsageError as e:
-                if "exists" in str(e) or "directory" in str(e) or "recording itself" in str(e):
-                    raise
-        if os.path.exists(events) and not overwrite and os.path.isfile(events):
-            raise UsageError("--events %s exists: pass --overwrite to replace it" % events)
-    wisdom = _wisdom()
+    wisdom = _wisdom()  # plan() made the chain's FFT plans here, once
     for t in tasks:
         t["wisdom"] = wisdom
     total = sum((t["b"] - t["a"]) * t["itemsize"] for t in tasks)
@@ -405,6 +437,136 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
     results, interrupted = _run_tasks(tasks, jobs, scheduler, client, progress, total)
     wall = time.perf_counter() - t0
     return _merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, interrupted)
+
+
+def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0", max_burst=None,
+            prefix="burst", events=None, overwrite=False, chunk=DEFAULT_CHUNK, ranges=None, jobs=None,
+            scheduler=None, client=None, progress=None):
+    """extract_file() for many recordings and ranges of huge ones, as Dask tasks: the
+    burst files and index.jsonl of one run over each whole file (names, index lines and
+    samples), in `out_dir` (on storage the workers share). With several files each
+    file's bursts are named PREFIX_STEM_NNNNNN..., STEM the file's name without its
+    ending. Returns detect()'s report with "bursts" per file and in total."""
+    import uuid
+    from .extract import FORMATS, MAX_BURST_DEFAULT, default_format, samples_of
+    options = options or DetectOptions()
+    max_burst = MAX_BURST_DEFAULT if max_burst is None else max_burst
+    items = [paths] if isinstance(paths, str) else list(paths)
+    files, failed = expand_inputs(items)
+    if not os.path.isdir(out_dir):
+        raise UsageError("--out %s is not a directory (make it first)" % out_dir)
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError("--format must be one of %s, got %r" % (", ".join(FORMATS), fmt))
+    index = os.path.join(out_dir, "index.jsonl")
+    if os.path.exists(index) and not overwrite:
+        raise UsageError("%s exists (pass --overwrite to replace it)" % index)
+    fmt_events = _check_events(events, files, kind, overwrite, events_format_of(events) if events else None)
+    tasks, bad = plan(files, options, kind, chunk, ranges)
+    failed += bad
+    if not tasks and failed:
+        raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
+    stage = os.path.join(os.path.abspath(out_dir), ".streamproc-stage-" + uuid.uuid4().hex)
+    os.makedirs(stage)
+    several = len(files) > 1
+    try:
+        for t in tasks:
+            opts = DetectOptions(**t["options"])
+            rec = open_recording(t["path"], kind)
+            D = opts.decimation
+            pre_n = -(-samples_of(pre, opts.rate, "--pre") // D)
+            post_n = -(-samples_of(post, opts.rate, "--post") // D)
+            max_n = -(-samples_of(max_burst, opts.rate, "--max-burst") // D)
+            if max_n < 1:
+                raise UsageError("--max-burst must be at least one sample")
+            stem = os.path.basename(t["path"]).split(".")[0]
+            t["extract"] = {"stage": stage, "format": fmt or default_format(rec), "pre": pre_n * D,
+                            "post": post_n * D, "max_burst": max_n * D,
+                            "prefix": "%s_%s" % (prefix, stem) if several else prefix}
+            g = t["geometry"]
+            g["pre"] += pre_n * D  # the burst's samples before its event are read too
+            g["slack"] += post_n * D
+            g["post"] += post_n * D
+        wisdom = _wisdom()  # plan() made the chain's FFT plans here, once
+        for t in tasks:
+            t["wisdom"] = wisdom
+        total = sum((t["b"] - t["a"]) * t["itemsize"] for t in tasks)
+        t0 = time.perf_counter()
+        results, interrupted = _run_tasks(tasks, jobs, scheduler, client, progress, total)
+        rep = _merge(files, tasks, results, failed, options, events, fmt_events, overwrite,
+                     time.perf_counter() - t0, interrupted)
+        rep["bursts"] = _place_bursts(files, tasks, results, rep, out_dir, overwrite)
+        rep["out"] = out_dir
+        return rep
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _place_bursts(files, tasks, results, rep, out_dir, overwrite):
+    """Moves the owned burst files into out_dir under the one run's names (their
+    events' ids in the merged list) and writes out_dir/index.jsonl in start order."""
+    ok = {f["file"] for f in rep["files"]}
+    lines = []
+    for index, path in enumerate(files):
+        if path not in ok:
+            continue
+        mine = [t for t in tasks if t["file"] == index]
+        bursts = sorted((b for t in mine if t["task"] in results for b in results[t["task"]].get("bursts", [])),
+                        key=lambda b: b["start"])
+        prefix = mine[0]["extract"]["prefix"]
+        ids = {e["start"]: e["id"] for e in _events_of_file(rep, path, len(files) > 1)}
+        for b in bursts:
+            old = b.pop("_dir")
+            number = "_%06d" % ids[b["start"]]
+            name = prefix + number + b["file"][len(prefix) + len("_%06d" % b["id"]):]
+            moves = [(os.path.join(old, b["file"]), os.path.join(out_dir, name))]
+            b["id"] = ids[b["start"]]
+            b["file"] = name
+            if name.endswith(".sigmf-data"):
+                meta_from = moves[0][0][:-len("data")] + "meta"
+                with open(meta_from) as f:
+                    doc = json.load(f)
+                for k, v in b.items():
+                    if k != "file":
+                        doc["annotations"][0]["streamproc:" + k] = v
+                with open(meta_from, "w") as f:
+                    f.write(json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+                moves.append((meta_from, os.path.join(out_dir, name[:-len("data")] + "meta")))
+            for src, dst in moves:
+                if os.path.exists(dst) and not overwrite:
+                    raise RunError("%s exists (pass --overwrite to replace it)" % dst)
+                os.replace(src, dst)
+            lines.append(json.dumps(b, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+        for f in rep["files"]:
+            if f["file"] == path:
+                f["bursts"] = len(bursts)
+    tmp = os.path.join(out_dir, ".index.jsonl.part")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.writelines(line + "\n" for line in lines)
+    os.replace(tmp, os.path.join(out_dir, "index.jsonl"))
+    return len(lines)
+
+
+def _events_of_file(rep, path, several):
+    return [e for e in rep["event_list"] if not several or e["file"] == path]
+
+
+def _check_events(events, files, kind, overwrite, fmt):
+    """The events file a batch writes: refused when it exists (unless overwrite), is a
+    recording, or is SigMF for several files; returns its format."""
+    if not events:
+        return None
+    if fmt == "sigmf" and len(files) > 1:
+        raise UsageError("--events %s: a SigMF events file annotates one recording; give .jsonl or .csv "
+                         "for %d files" % (events, len(files)))
+    for path in files:
+        try:
+            rec = open_recording(path, kind)
+        except UsageError:
+            continue  # reported with the file
+        check_events_path(events, rec, overwrite)
+    if os.path.exists(events) and not overwrite and os.path.isfile(events):
+        raise UsageError("--events %s exists: pass --overwrite to replace it" % events)
+    return fmt
 
 
 def _run_tasks(tasks, jobs, scheduler, client, progress, total):
@@ -655,34 +817,30 @@ def print_report(rep, as_json, out):
               rep["tasks"], len(rss), "/".join("%.0f" % v for v in sorted(rss.values())) or "-"), file=out)
 
 
-def batch_command(args, options):
-    """streamproc detect with several files, or one larger than --chunk."""
-    bar = progress = None
-    if sys.stderr.isatty() and not args.json:
-        try:
-            from tqdm import tqdm
-            bar = tqdm(total=0, unit="B", unit_scale=True, desc="detect", file=sys.stderr)
+def _progress_bar(args, what):
+    """A tqdm bar over all tasks' bytes on a terminal, else None."""
+    if not sys.stderr.isatty() or args.json:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc=what, file=sys.stderr)
 
-            def progress(done, total):
-                bar.total = total
-                bar.update(done - bar.n)
-        except ImportError:
-            bar = None
-    to_stdout = args.events == "-"
-    events = None if to_stdout else args.events
-    rep = detect(args.files, options, args.type, events, None, args.overwrite, parse_size(args.chunk), None,
-                 args.jobs, args.scheduler, None, progress)
-    if bar is not None:
-        bar.close()
-    out = sys.stdout
-    if to_stdout:
-        for e in rep["event_list"]:
-            print(json_line(e), file=sys.stdout)
-        rep["events_file"] = "-"
-        out = sys.stderr
+    def progress(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+    return progress
+
+
+def _finish(rep, args, out, extra=""):
     for f in rep["failed"]:
         print("streamproc: error: %s: %s" % (f["file"], f["error"]), file=sys.stderr)
     print_report(rep, args.json, out)
+    if extra and not args.json:
+        print(extra, file=out)
     if rep["interrupted"]:
         return 130 if rep["interrupted"] == "SIGINT" else 143
     if rep["failed"]:
@@ -690,6 +848,28 @@ def batch_command(args, options):
         print("streamproc: error: %d of %d inputs failed" % (len(rep["failed"]), given), file=sys.stderr)
         return 1
     return 0
+
+
+def batch_command(args, options):
+    """streamproc detect with several files, or one larger than --chunk."""
+    to_stdout = args.events == "-"
+    rep = detect(args.files, options, args.type, None if to_stdout else args.events, None, args.overwrite,
+                 parse_size(args.chunk), None, args.jobs, args.scheduler, None, _progress_bar(args, "detect"))
+    out = sys.stdout
+    if to_stdout:  # JSON lines on standard output, the report on stderr
+        for e in rep["event_list"]:
+            print(json_line(e), file=sys.stdout)
+        rep["events_file"] = "-"
+        out = sys.stderr
+    return _finish(rep, args, out)
+
+
+def extract_command(args, options):
+    """streamproc extract with several files, or one larger than --chunk."""
+    rep = extract(args.files, args.out, options, args.type, args.format, args.pre, args.post, args.max_burst,
+                  args.prefix, args.events, args.overwrite, parse_size(args.chunk), None, args.jobs,
+                  args.scheduler, None, _progress_bar(args, "extract"))
+    return _finish(rep, args, sys.stdout, "%d bursts -> %s" % (rep["bursts"], rep["out"]))
 
 
 if __name__ == "__main__":

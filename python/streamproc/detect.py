@@ -408,7 +408,7 @@ def options_from_args(args):
     return DetectOptions(**values)
 
 
-def _one_flowgraph(args):
+def one_flowgraph(args):
     """One file that fits one range, no cluster asked for: today's single flowgraph."""
     from .batch import parse_size
     if args.scheduler or len(args.files) != 1 or (args.jobs or 1) < 1:
@@ -427,7 +427,7 @@ def detect_command(args):
     options = options_from_args(args)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1, got %d" % args.jobs)
-    if not _one_flowgraph(args):
+    if not one_flowgraph(args):
         from .batch import batch_command
         return batch_command(args, options)
     args.file = args.files[0]

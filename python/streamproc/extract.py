@@ -12,8 +12,8 @@ import math
 import os
 import sys
 
-from .detect import (DetectOptions, add_options, build_flowgraph, check_events_path, options_from_args,
-                     peak_rss_mb, report_head, run_flowgraph, stdout_to_stderr)
+from .detect import (DetectOptions, add_batch_options, add_options, build_flowgraph, check_events_path,
+                     options_from_args, peak_rss_mb, report_head, run_flowgraph, stdout_to_stderr)
 from .errors import RunError, UsageError
 from .formats import open_recording, type_names
 
@@ -46,7 +46,8 @@ def default_format(rec):
 
 
 def extract_file(path, out_dir, options=None, kind=None, fmt=None, pre="0", post="0",
-                 max_burst=MAX_BURST_DEFAULT, prefix="burst", events=None, progress=None, overwrite=False):
+                 max_burst=MAX_BURST_DEFAULT, prefix="burst", events=None, progress=None, overwrite=False,
+                 offset=0, length=0):
     """Finds the events in the recording at `path` and writes each burst (from start -
     pre to end + post, at most max_burst samples) to a file of its own in `out_dir`,
     with `out_dir`/index.jsonl listing them; returns a report (a dict).
@@ -55,7 +56,8 @@ def extract_file(path, out_dir, options=None, kind=None, fmt=None, pre="0", post
     are the samples the detector saw: the recording's own (no filter, or up to 24 taps
     without decimation, applied inside the detector), else the filtered and decimated
     stream (at the rate after decimation). fmt: cf32, ci16, cu8 or sigmf (default: the
-    recording's format when cu8 or ci16, else cf32). Raises UsageError for bad options,
+    recording's format when cu8 or ci16, else cf32). offset, length: only these samples
+    (a batch range; positions relative to offset). Raises UsageError for bad options,
     RunError when writing failed (the files written before stay whole).
     """
     from . import streamproc_python as blocks
@@ -77,7 +79,8 @@ def extract_file(path, out_dir, options=None, kind=None, fmt=None, pre="0", post
     max_n = -(-samples_of(max_burst, options.rate, "--max-burst") // D)
     if max_n < 1:
         raise UsageError("--max-burst must be at least one sample")
-    tb, src, chain, sink = build_flowgraph(rec, options, events, None, overwrite, tag_edges=True)
+    tb, src, chain, sink = build_flowgraph(rec, options, events, None, overwrite, tag_edges=True,
+                                           offset=offset, length=length)
     rate_out = options.rate / (D if chain.fir is not None else 1)
     ex = (blocks.burst_extractor_c if rec.is_complex else blocks.burst_extractor_f)(
         pre_n, post_n, max_n, rate_out)
@@ -116,7 +119,14 @@ def print_report(rep, as_json, out=None):
 
 
 def extract_command(args):
+    from .detect import one_flowgraph
     options = options_from_args(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1, got %d" % args.jobs)
+    if not one_flowgraph(args):
+        from .batch import extract_command as batch_extract
+        return batch_extract(args, options)
+    args.file = args.files[0]
     with stdout_to_stderr():
         rep = extract_file(args.file, args.out, options, args.type, args.format, args.pre, args.post,
                            args.max_burst, args.prefix, args.events, overwrite=args.overwrite)
@@ -132,9 +142,12 @@ def add_parser(sub):
                        "end + POST) to a file of its own, named so SDR tools read its rate (rtl_433's "
                        "NAME_250k.cu8), with OUT/index.jsonl listing them: mmap_file_source -> [FIR] -> "
                        "event_detector -> burst_extractor -> burst_file_sink.")
-    d.add_argument("file", help="the recording: raw samples or SigMF (.sigmf-meta/.sigmf-data)")
+    d.add_argument("files", nargs="+", metavar="FILE",
+                   help="recordings: raw samples or SigMF (.sigmf-meta/.sigmf-data), directories (their "
+                   "recordings) or globs; several, or one larger than --chunk, run as Dask tasks")
     d.add_argument("--type", metavar="FORMAT", help="sample format: %s; default: from the file name" % type_names())
     add_options(d)
+    add_batch_options(d)
     o = d.add_argument_group("bursts")
     o.add_argument("--out", required=True, metavar="DIR", help="directory for the burst files (must exist)")
     o.add_argument("--format", choices=FORMATS,

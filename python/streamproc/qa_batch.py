@@ -263,6 +263,52 @@ class qa_batch(gr_unittest.TestCase):
         self.assertEqual(rep["bytes"], os.path.getsize(self.rec))
         self.assertFalse(any(rep["planned"]), "a task planned an FFT itself")
 
+    def test_009_extract_ranges(self):
+        """extract over ranges: the one run's burst files (names, samples), index lines
+        and SigMF metadata (values), with padding around the events and a filter; several
+        files get their own names."""
+        from gnuradio.streamproc.extract import extract_file
+        cases = (("cf32", DetectOptions(), "300", "2000", 3),
+                 ("sigmf", DetectOptions(rate=1e6, lowpass=100e3, decimation=4), "1ms", "0.5ms", 7))
+        for fmt, opts, pre, post, ranges in cases:
+            one, many = (os.path.join(self.dir, "%s_%s" % (n, fmt)) for n in ("one", "many"))
+            for d in (one, many):
+                shutil.rmtree(d, ignore_errors=True)
+                os.makedirs(d)
+            extract_file(self.rec, one, opts, fmt=fmt, pre=pre, post=post)
+            ref = events_of(os.path.join(one, "index.jsonl"))
+            cuts = [(e["start"] + e["end"]) // 2 for e in ref[1::3]]
+            for r in (ranges, cuts):
+                rep = batch.extract(self.rec, many, opts, fmt=fmt, pre=pre, post=post, ranges=r,
+                                    client=self.client, overwrite=True)
+                self.assertEqual(rep["failed"], [])
+                self.assertEqual(rep["bursts"], len(ref))
+                self.assertEqual(events_of(os.path.join(many, "index.jsonl")), ref, (fmt, r))
+                self.assertEqual(sorted(os.listdir(one)), sorted(os.listdir(many)))
+                for name in os.listdir(one):
+                    a, b = os.path.join(one, name), os.path.join(many, name)
+                    if name.endswith(".sigmf-meta"):
+                        self.assertEqual(json.load(open(a)), json.load(open(b)), name)
+                    else:
+                        with open(a, "rb") as fa, open(b, "rb") as fb:
+                            self.assertEqual(fa.read(), fb.read(), name)
+        # several files through the CLI: each file's bursts under its own name
+        other = os.path.join(self.dir, "second.cf32")
+        shutil.copy(self.rec, other)
+        out = os.path.join(self.dir, "two_files")
+        os.makedirs(out, exist_ok=True)
+        res = cli("extract", self.rec, other, "--out", out, "--jobs", "2", "--pre", "300", "--post", "2000")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        one = os.path.join(self.dir, "one_cf32")
+        names = sorted(os.listdir(one))
+        got = sorted(os.listdir(out))
+        for stem in ("bursts", "second"):
+            mine = [n.replace("burst_%s_" % stem, "burst_") for n in got if n.startswith("burst_%s_" % stem)]
+            self.assertEqual(mine, [n for n in names if n != "index.jsonl"])
+        res = cli("extract", self.rec, other, "--out", out, "--jobs", "2")
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("index.jsonl exists", res.stderr)
+
     def test_008_two_hosts(self):
         """A scheduler and a worker in two network namespaces (veth, 192.0.2.1/.2), the
         CLI with --scheduler: the same events as one run."""
