@@ -10,7 +10,8 @@ ols_fir_fff/ccc/ccf (overlap-save FFT FIR filters), stft_cc/stft_fc (overlapped 
 welch_cf/welch_ff (Welch power spectra), event_detector_f/_c (events as messages),
 event_file_sink (events to a file), burst_extractor_c/_f (bursts out of the
 detector's tagged pass-through as PDUs), burst_file_sink (a file per burst),
-detect_chain (filter + detector as one block).
+detect_chain (filter + detector as one block), offset_tagger/offset_rebase (absolute
+positions across a gr-zeromq link).
 Functions: detect_file(path, DetectOptions(...)) -> report.
 """
 
@@ -19,9 +20,11 @@ from .streamproc_python import (  # the C++ blocks
     mmap_file_source, ols_fir_ccc, ols_fir_ccf, ols_fir_fff, stft_cc, stft_fc, welch_cf, welch_ff)
 from .detect_chain import detect_chain
 from .detect import DetectOptions, detect_file
+from .stream_offsets import offset_rebase, offset_tagger
 from .errors import UsageError
 from .cli import __version__
 
 __all__ = ["burst_extractor_c", "burst_extractor_f", "burst_file_sink", "event_detector_c", "event_detector_f",
            "event_file_sink", "mmap_file_source", "ols_fir_ccc", "ols_fir_ccf", "ols_fir_fff", "stft_cc", "stft_fc",
-           "welch_cf", "welch_ff", "detect_chain", "DetectOptions", "detect_file", "UsageError", "__version__"]
+           "welch_cf", "welch_ff", "detect_chain", "offset_rebase", "offset_tagger", "DetectOptions", "detect_file",
+           "UsageError", "__version__"]

@@ -309,6 +309,78 @@ class qa_batch(gr_unittest.TestCase):
         self.assertEqual(res.returncode, 2)
         self.assertIn("index.jsonl exists", res.stderr)
 
+    def test_010_zmq_split_chain(self):
+        """examples/zmq_split_sender.grc and zmq_split_detector.grc (grcc) as two
+        processes over 127.0.0.1, the sender starting inside the file: the events of one
+        process over the same samples at the same absolute positions, on the events file
+        and on the PUB socket."""
+        import pmt
+        import socket
+        import zmq
+        env = dict(os.environ)
+        paths = [p for p in env.get("GRC_BLOCKS_PATH", "").split(":") if p]
+        env["GRC_BLOCKS_PATH"] = ":".join([os.path.join(SRC, "grc")] + paths)
+        for name in ("zmq_split_sender", "zmq_split_detector"):
+            res = subprocess.run(["grcc", "-o", self.dir, os.path.join(SRC, "examples", name + ".grc")],
+                                 capture_output=True, text=True, env=env, timeout=300)
+            self.assertEqual(res.returncode, 0, res.stdout[-2000:] + res.stderr[-2000:])
+        ports = []
+        for _ in range(2):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                ports.append(s.getsockname()[1])
+        D, K = 4, 200_000
+        n = (1_500_000 - K) // D * D
+        seg = os.path.join(self.dir, "segment.cf32")
+        with open(self.rec, "rb") as f:
+            f.seek(K * 8)
+            with open(seg, "wb") as g:
+                g.write(f.read(n * 8))
+        opts = DetectOptions(rate=1e6, lowpass=100e3, decimation=D)
+        ref = [batch._shift(e, K, D, 1e6) for e in self.whole(seg, opts)]
+        self.assertGreater(len(ref), 20)
+        out = os.path.join(self.dir, "split.jsonl")
+        ctx = zmq.Context()
+        sub = ctx.socket(zmq.SUB)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        det = subprocess.Popen([PY, os.path.join(self.dir, "zmq_split_detector.py"), "--address",
+                                "tcp://127.0.0.1:%d" % ports[0], "--pub", "tcp://127.0.0.1:%d" % ports[1],
+                                "--events", out], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        try:
+            # PUB drops what no subscriber has asked for yet: connect first (bounded)
+            monitor = sub.get_monitor_socket(zmq.EVENT_CONNECTED)
+            sub.connect("tcp://127.0.0.1:%d" % ports[1])
+            self.assertTrue(monitor.poll(30000), "the receiver's PUB socket did not come up")
+            sub.disable_monitor()
+            monitor.close(0)
+            snd = subprocess.run([PY, os.path.join(self.dir, "zmq_split_sender.py"), "--infile", self.rec,
+                                  "--offset", str(K), "--length", str(n), "--address",
+                                  "tcp://127.0.0.1:%d" % ports[0]], capture_output=True, text=True, env=env,
+                                 timeout=120)
+            self.assertEqual(snd.returncode, 0, snd.stderr[-2000:])
+            wait_until(lambda: os.path.exists(out) and len(events_of(out)) >= len(ref), 60,
+                       "the receiver's events (%d expected)" % len(ref))
+            published = []
+            while sub.poll(2000):
+                published.append(pmt.to_python(pmt.deserialize_str(sub.recv())))
+                if len(published) == len(ref):
+                    break
+        finally:
+            det.send_signal(signal.SIGINT)
+            try:
+                det.wait(30)
+            except subprocess.TimeoutExpired:
+                det.kill()
+                det.wait(10)
+            sub.close(0)
+            ctx.term()
+        got = events_of(out)
+        self.assertEqual(len(got), len(ref))
+        for g, r in zip(got, ref):
+            self.assertEqual(g, r)
+        self.assertEqual(len(published), len(ref))
+        self.assertEqual([(e["start"], e["end"]) for e in published], [(e["start"], e["end"]) for e in ref])
+
     def test_008_two_hosts(self):
         """A scheduler and a worker in two network namespaces (veth, 192.0.2.1/.2), the
         CLI with --scheduler: the same events as one run."""

@@ -113,6 +113,9 @@ class qa_examples(gr_unittest.TestCase):
             ("streamproc_event_detector_x", "complex",
              {"type": "c", "samp_rate": "1e3", "floor_mode": "True", "floor_db": "-20", "noise_taps": "[0.5, 0.5]"},
              "complex", 1),
+            ("streamproc_offset_tagger", "complex", {"type": "complex", "origin": "5", "total": "0"}, "complex", 1),
+            ("streamproc_offset_rebase", "float", {"type": "float", "decimation": "2", "delay": "1",
+                                                   "samp_rate": "1e3"}, "float", 1),
         ]
         for k, (block_id, in_type, params, out_type, vlen) in enumerate(cases):
             plist = "\n".join("    %s: '%s'" % kv for kv in params.items())
