@@ -414,7 +414,7 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter", "spectral", "detector", "extract", "live", "pipeline", "formats", "soak")
+BENCHES = ("source", "filter", "spectral", "detector", "extract", "live", "pipeline", "formats", "batch", "soak")
 
 
 def soak(workdir, big, made, runs_out):
@@ -526,6 +526,45 @@ def extract_bench(workdir, size, made, runs):
             "detect_rss_mb": med("detect", "peak_rss_mb"), "extract_rss_mb": med("extract", "peak_rss_mb")}
 
 
+def batch_bench(workdir, size, made, runs):
+    """`streamproc detect` with a low-pass (rate 1M, cutoff 50k: 287 taps, CPU-bound) on a
+    file with bursts in 20 % of the samples: one flowgraph, then Dask batches of 4 ranges
+    on 1 and 2 local workers, alternated; medians of MB/s, per-worker peak RSS, the
+    halo's share of the samples read. Every batch must find the one run's events."""
+    path = prepare_file(workdir, size, made, bursty=True)
+    chunk = "%dk" % max(1, size // 4 // 1024)
+    setups = {"one flowgraph": ["--chunk", "%dk" % (size // 1024 + 1)],
+              "batch 1 worker": ["--chunk", chunk, "--jobs", "1"],
+              "batch 2 workers": ["--chunk", chunk, "--jobs", "2"]}
+    rows = {k: [] for k in setups}
+    counts = set()
+    for r in range(runs):
+        names = list(setups)
+        names = names[r % 3:] + names[:r % 3]
+        for name in names:
+            cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "detect", path, "--rate", "1M", "--lowpass",
+                   "50k", "--json"] + setups[name]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                raise RunError("batch bench: %s failed: %s" % (name, res.stderr.strip().splitlines()[-1:]))
+            rep = json.loads(res.stdout)
+            rows[name].append(rep)
+            counts.add(rep["events"])
+    if len(counts) != 1:
+        raise RunError("batch bench: the setups found different event counts %s" % sorted(counts))
+
+    def med(name, f):
+        return statistics.median(f(r) for r in rows[name])
+    out = {"size": human(size), "events": counts.pop(), "chunk": chunk}
+    for name in setups:
+        out[name] = {
+            "mb_per_s": med(name, lambda r: r["mb_per_s"]),
+            "peak_rss_mb": med(name, lambda r: max(r["peak_rss_mb_per_worker"].values())
+                               if "peak_rss_mb_per_worker" in r else r["peak_rss_mb"]),
+            "halo_percent": med(name, lambda r: r.get("halo_percent", 0.0))}
+    return out
+
+
 def prepare_file(workdir, size, made, bursty=False):
     path = os.path.join(workdir, "streamproc-bench-%s%s.f32" % ("bursty-" if bursty else "", human(size)))
     if not os.path.exists(path):
@@ -619,6 +658,17 @@ def bench(args):
                   "detect %.0f MB/s (%.2fx), peak RSS %.1f / %.1f MB" % (
                       r["bursts"], r["size"], r["extract_mb_per_s"], r["detect_mb_per_s"],
                       r["extract_mb_per_s"] / r["detect_mb_per_s"], r["extract_rss_mb"], r["detect_rss_mb"]))
+        if "batch" in only:
+            r = batch_bench(workdir, parse_size(args.filter_size), made, args.runs)
+            one = r["one flowgraph"]["mb_per_s"]
+            w1 = r["batch 1 worker"]["mb_per_s"]
+            print("batch (streamproc detect --lowpass, %s, %d events, ranges of %sB; medians of %d runs):"
+                  % (r["size"], r["events"], r["chunk"], args.runs))
+            for name in ("one flowgraph", "batch 1 worker", "batch 2 workers"):
+                x = r[name]
+                print("  %-16s %7.0f MB/s  %.2fx one flowgraph  %.2fx 1 worker  peak RSS per worker %.1f MB  "
+                      "halo %.2f %%" % (name, x["mb_per_s"], x["mb_per_s"] / one, x["mb_per_s"] / w1,
+                                        x["peak_rss_mb"], x["halo_percent"]))
         if "soak" in only:
             soak_rows = []
             soak(workdir, parse_size(args.soak_size), made, soak_rows)
