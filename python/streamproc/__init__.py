@@ -12,7 +12,8 @@ event_file_sink (events to a file), burst_extractor_c/_f (bursts out of the
 detector's tagged pass-through as PDUs), burst_file_sink (a file per burst),
 detect_chain (filter + detector as one block), offset_tagger/offset_rebase (absolute
 positions across a gr-zeromq link).
-Functions: detect_file(path, DetectOptions(...)) -> report.
+Functions: detect_file(path, DetectOptions(...)) -> report; batch.detect(paths, ...,
+client=None) and batch.extract(...) for many files and huge ones on Dask.
 """
 
 from .streamproc_python import (  # the C++ blocks
@@ -21,10 +22,11 @@ from .streamproc_python import (  # the C++ blocks
 from .detect_chain import detect_chain
 from .detect import DetectOptions, detect_file
 from .stream_offsets import offset_rebase, offset_tagger
+from . import batch  # streamproc.batch.detect(paths, ..., client=None): Dask
 from .errors import UsageError
 from .cli import __version__
 
 __all__ = ["burst_extractor_c", "burst_extractor_f", "burst_file_sink", "event_detector_c", "event_detector_f",
            "event_file_sink", "mmap_file_source", "ols_fir_ccc", "ols_fir_ccf", "ols_fir_fff", "stft_cc", "stft_fc",
-           "welch_cf", "welch_ff", "detect_chain", "offset_rebase", "offset_tagger", "DetectOptions", "detect_file",
-           "UsageError", "__version__"]
+           "welch_cf", "welch_ff", "batch", "detect_chain", "offset_rebase", "offset_tagger", "DetectOptions",
+           "detect_file", "UsageError", "__version__"]

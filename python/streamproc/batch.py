@@ -310,6 +310,14 @@ def _task(spec, queue_name):
         if spec.get("wisdom"):
             with open(os.path.join(home, ".gr_fftw_wisdom"), "w") as f:
                 f.write(spec["wisdom"])
+        # GNU Radio's own settings stay the worker's: its config, and the buffer factory
+        # it tested once (~/.gnuradio/prefs; testing it again costs each task ~0.1 s)
+        user = os.path.join(os.path.expanduser("~"), ".gnuradio")
+        try:
+            os.makedirs(user, exist_ok=True)
+            os.symlink(user, os.path.join(home, ".gnuradio"))
+        except OSError:
+            pass
         spec_path, result_path = os.path.join(home, "spec.json"), os.path.join(home, "result.json")
         with open(spec_path, "w") as f:
             json.dump({k: v for k, v in spec.items() if k != "wisdom"}, f)
