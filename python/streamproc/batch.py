@@ -36,7 +36,7 @@ from .formats import EXTENSIONS, open_recording
 
 DEFAULT_CHUNK = 512 << 20  # bytes of samples per range (a task costs ~0.6 s of start-up: docs/batch.md)
 CSV_FIELDS = ("id", "start", "end", "duration", "time", "freq", "peak_power", "peak_index", "mean_power",
-              "energy", "noise_floor", "snr_db", "truncated", "merged")
+              "energy", "noise_floor", "snr_db", "truncated", "merged", "utc")
 
 
 # ------------------------------------------------------------------ inputs
@@ -872,8 +872,11 @@ def _finish(rep, args, out, extra=""):
 def batch_command(args, options):
     """streamproc detect with several files, or one larger than --chunk."""
     to_stdout = args.events == "-"
-    rep = detect(args.files, options, args.type, None if to_stdout else args.events, None, args.overwrite,
-                 parse_size(args.chunk), None, args.jobs, args.scheduler, None, _progress_bar(args, "detect"))
+    from .detect import stdout_to_stderr
+    with stdout_to_stderr():  # GNU Radio's log lines: stdout carries the report (--json) or events
+        rep = detect(args.files, options, args.type, None if to_stdout else args.events, None, args.overwrite,
+                     parse_size(args.chunk or DEFAULT_CHUNK), None, args.jobs, args.scheduler, None,
+                     _progress_bar(args, "detect"))
     out = sys.stdout
     if to_stdout:  # JSON lines on standard output, the report on stderr
         for e in rep["event_list"]:
@@ -885,9 +888,12 @@ def batch_command(args, options):
 
 def extract_command(args, options):
     """streamproc extract with several files, or one larger than --chunk."""
-    rep = extract(args.files, args.out, options, args.type, args.format, args.pre, args.post, args.max_burst,
-                  args.prefix, args.events, args.overwrite, parse_size(args.chunk), None, args.jobs,
-                  args.scheduler, None, _progress_bar(args, "extract"))
+    from .detect import stdout_to_stderr
+    with stdout_to_stderr():
+        rep = extract(args.files, args.out, options, args.type, args.format, args.pre, args.post,
+                      args.max_burst, args.prefix, args.events, args.overwrite,
+                      parse_size(args.chunk or DEFAULT_CHUNK), None, args.jobs, args.scheduler, None,
+                      _progress_bar(args, "extract"))
     return _finish(rep, args, sys.stdout, "%d bursts -> %s" % (rep["bursts"], rep["out"]))
 
 

@@ -156,6 +156,29 @@ def _quiet_min_output_buffer(block, items):
         logging.set_default_level(level)
 
 
+def make_chain(is_complex, lsb, options, tag_edges=False):
+    """The detect_chain `options` ask for: filter, detector, floor settings; for integer
+    samples (`lsb`: one step after scaling) a floor of at least one LSB."""
+    from .detect_chain import detect_chain
+
+    taps = options.filter_taps()
+    absolute = options.absolute_db is not None
+    chain = detect_chain(is_complex, options.rate, taps, options.decimation, options.window,
+                         options.absolute_db if absolute else options.threshold_db,
+                         options.min_duration, options.merge_gap, relative=not absolute,
+                         hysteresis_db=options.hysteresis_db,
+                         max_duration=-(-options.max_duration // options.decimation), tag_edges=tag_edges)
+    det = chain.detector
+    det.set_floor_horizon(options.floor_horizon)
+    if options.floor_db is not None:
+        det.set_floor_mode(True, options.floor_db)
+    if lsb is not None:
+        # the floor is never below one LSB of the capture (after the filter's noise gain)
+        gain = 1.0 if taps is None else sum(t * t for t in taps)
+        det.set_min_floor(lsb ** 2 * gain)
+    return chain
+
+
 def build_flowgraph(rec, options, events=None, events_format=None, overwrite=False, tag_edges=False,
                     offset=0, length=0):
     """mmap_file_source -> detect_chain [-> event_file_sink]; returns (top block,
@@ -165,27 +188,12 @@ def build_flowgraph(rec, options, events=None, events_format=None, overwrite=Fal
     samples (a batch range; positions are then relative to offset)."""
     from gnuradio import gr
 
-    from .detect_chain import detect_chain
     from . import streamproc_python as blocks
 
     tb = gr.top_block("streamproc_detect")
     src, conv = source_chain(tb, rec, offset, length)
-    taps = options.filter_taps()
-    absolute = options.absolute_db is not None
-    chain = detect_chain(rec.is_complex, options.rate, taps, options.decimation, options.window,
-                         options.absolute_db if absolute else options.threshold_db,
-                         options.min_duration, options.merge_gap, relative=not absolute,
-                         hysteresis_db=options.hysteresis_db,
-                         max_duration=-(-options.max_duration // options.decimation), tag_edges=tag_edges)
-    det = chain.detector
-    det.set_floor_horizon(options.floor_horizon)
-    if options.floor_db is not None:
-        det.set_floor_mode(True, options.floor_db)
-    if rec.lsb is not None:
-        # the floor is never below one LSB of the capture (after the filter's noise gain)
-        gain = 1.0 if taps is None else sum(t * t for t in taps)
-        det.set_min_floor(rec.lsb ** 2 * gain)
-    if taps is not None and options.decimation == 1:
+    chain = make_chain(rec.is_complex, rec.lsb, options, tag_edges)
+    if options.filter_taps() is not None and options.decimation == 1:
         # A full-rate FIR bounds this chain: the source's 8 MiB buffer (for decimating
         # filters and the detector alone) gains nothing here and costs 7 MB of RSS.
         _quiet_min_output_buffer(src, max(1, (1 << 20) // (8 if rec.is_complex else 4)))
@@ -409,22 +417,49 @@ def options_from_args(args):
 
 
 def one_flowgraph(args):
-    """One file that fits one range, no cluster asked for: today's single flowgraph."""
-    from .batch import parse_size
-    if args.scheduler or len(args.files) != 1 or (args.jobs or 1) < 1:
+    """One file, no cluster asked for: one flowgraph. Several files (directories, globs),
+    --scheduler, or --jobs/--chunk with a file larger than the chunk: a Dask batch. One
+    flowgraph already runs its blocks on every core of a small machine: on the 2-core
+    project machine it is ~3x a local batch of the same file's ranges (docs/batch.md)."""
+    from .batch import DEFAULT_CHUNK, parse_size
+    if args.scheduler or len(args.files) != 1:
         return False
     path = args.files[0]
     if os.path.isdir(path) or (any(c in path for c in "*?[") and not os.path.exists(path)):
         return False
+    if args.jobs is None and args.chunk is None:
+        return True
     try:
-        rec = open_recording(path, args.type)
-        return os.path.getsize(rec.data_path) <= parse_size(args.chunk)
+        with stdout_to_stderr():  # the source's warnings, if any, are GNU Radio log lines
+            rec = open_recording(path, args.type)
+        return os.path.getsize(rec.data_path) <= parse_size(args.chunk or DEFAULT_CHUNK)
     except (UsageError, OSError):
         return True  # detect_file says what is wrong
 
 
+def live_command(args, options, extract=None):
+    """A live input (SDR, standard input, a pipe, a followed file): run until its end,
+    --duration, Ctrl-C or SIGTERM; exit status 0 unless writing failed."""
+    from . import live
+    live.check_live_args(args)
+    to_stdout = args.events == "-"
+    with stdout_to_stderr() as redirect:
+        if to_stdout:
+            args.events = "/dev/fd/%d" % redirect.saved
+        rep = live.run_live(args, options, extract)
+    if to_stdout:
+        rep["events_file"] = "-"
+    live.print_report(rep, args.json, sys.stderr if to_stdout else sys.stdout)
+    return 1 if rep["error"] else 0
+
+
 def detect_command(args):
+    from .live import is_live
     options = options_from_args(args)
+    if is_live(args):
+        return live_command(args, options)
+    if not args.files:
+        raise UsageError("give a recording (or - for standard input, --rtl-tcp HOST:PORT, --soapy ARGS)")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1, got %d" % args.jobs)
     if not one_flowgraph(args):
@@ -485,8 +520,8 @@ class stdout_to_stderr:
 def add_batch_options(parser):
     from .batch import DEFAULT_CHUNK
     b = parser.add_argument_group("batch (many files, ranges of huge ones; docs/batch.md)")
-    b.add_argument("--chunk", default="%dM" % (DEFAULT_CHUNK >> 20), metavar="SIZE",
-                   help="bytes of samples per task (k, M, G); default %(default)s")
+    b.add_argument("--chunk", metavar="SIZE",
+                   help="bytes of samples per task (k, M, G); default %dM" % (DEFAULT_CHUNK >> 20))
     b.add_argument("--jobs", type=int, metavar="N",
                    help="worker processes of the local Dask cluster; default: the number of cores")
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT",
@@ -499,14 +534,17 @@ def add_parser(sub):
                        description="Find the events in a recording: mmap_file_source -> [low-pass FIR] -> "
                        "event_detector. Event positions are input samples of the recording, filter delay "
                        "removed.")
-    d.add_argument("files", nargs="+", metavar="FILE",
+    d.add_argument("files", nargs="*", metavar="FILE",
                    help="recordings: raw samples or SigMF (.sigmf-meta/.sigmf-data), directories (their "
-                   "recordings) or globs; several, or one larger than --chunk, run as Dask tasks")
+                   "recordings) or globs; several, or one larger than --chunk, run as Dask tasks; - for "
+                   "standard input or a named pipe (raw samples of --type)")
     d.add_argument("--type", metavar="FORMAT",
                    help="sample format: %s; default: told by the file name (.f32 .cf32 .cs16 .cs8 .cu8, "
                    "SigMF .sigmf-meta/.sigmf-data/.sigmf), which the report says" % type_names())
     add_options(d)
     add_batch_options(d)
+    from .live import add_live_options
+    add_live_options(d)
     o = d.add_argument_group("output")
     o.add_argument("--events", metavar="OUT",
                    help="write the events: .jsonl, .csv, or .sigmf-meta (SigMF annotations with the "

@@ -119,8 +119,23 @@ def print_report(rep, as_json, out=None):
 
 
 def extract_command(args):
-    from .detect import one_flowgraph
+    from .detect import live_command, one_flowgraph
+    from .live import is_live
     options = options_from_args(args)
+    if is_live(args):
+        if not os.path.isdir(args.out):
+            raise UsageError("--out %s is not a directory (make it first)" % args.out)
+        fmt = args.format or ("cu8" if args.rtl_tcp else "cf32")
+        D = options.decimation
+        max_n = -(-samples_of(args.max_burst, options.rate, "--max-burst") // D)
+        if max_n < 1:
+            raise UsageError("--max-burst must be at least one sample")
+        return live_command(args, options, {
+            "out": args.out, "format": fmt, "prefix": args.prefix, "max": max_n,
+            "pre": -(-samples_of(args.pre, options.rate, "--pre") // D),
+            "post": -(-samples_of(args.post, options.rate, "--post") // D)})
+    if not args.files:
+        raise UsageError("give a recording (or - for standard input, --rtl-tcp HOST:PORT, --soapy ARGS)")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1, got %d" % args.jobs)
     if not one_flowgraph(args):
@@ -142,12 +157,14 @@ def add_parser(sub):
                        "end + POST) to a file of its own, named so SDR tools read its rate (rtl_433's "
                        "NAME_250k.cu8), with OUT/index.jsonl listing them: mmap_file_source -> [FIR] -> "
                        "event_detector -> burst_extractor -> burst_file_sink.")
-    d.add_argument("files", nargs="+", metavar="FILE",
+    d.add_argument("files", nargs="*", metavar="FILE",
                    help="recordings: raw samples or SigMF (.sigmf-meta/.sigmf-data), directories (their "
                    "recordings) or globs; several, or one larger than --chunk, run as Dask tasks")
     d.add_argument("--type", metavar="FORMAT", help="sample format: %s; default: from the file name" % type_names())
     add_options(d)
     add_batch_options(d)
+    from .live import add_live_options
+    add_live_options(d)
     o = d.add_argument_group("bursts")
     o.add_argument("--out", required=True, metavar="DIR", help="directory for the burst files (must exist)")
     o.add_argument("--format", choices=FORMATS,
