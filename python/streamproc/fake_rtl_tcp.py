@@ -13,9 +13,10 @@ parameter) it receives. Like rtl_tcp, it drops samples the client does not take 
 
     python3 fake_rtl_tcp.py CAPTURE.cu8 [--port 0] [--loops N] [--log CMDS.jsonl]
 
-prints "listening PORT" on stdout when ready; serves one client, then exits. The log has
-one JSON line per command ({"t", "cmd", "name", "param"}) and, at the end, a "sent" line
-with the bytes sent and dropped.
+prints "listening PORT" on stdout when ready; serves clients one after the other (each
+from the capture's start) until killed or none comes for a minute. The log has one JSON
+line per command ({"t", "cmd", "name", "param"}) and, when a client leaves, a "sent" line
+with the bytes sent to it and dropped.
 """
 
 import argparse
@@ -70,11 +71,21 @@ class Server:
                 self.rate = float(param)
         return buf, True
 
+    def serve_forever(self, accept_timeout=60.0):
+        """Clients one after the other, as rtl_tcp does, each from the capture's start,
+        until stop is set or none comes for `accept_timeout` seconds."""
+        while not self.stop:
+            try:
+                self.serve(accept_timeout)
+            except socket.timeout:
+                return
+
     def serve(self, accept_timeout=60.0):
         """Serves one client until it leaves or stop is set (after `loops` passes it
         sends nothing more but keeps the connection)."""
         self.sock.settimeout(accept_timeout)
         conn, _ = self.sock.accept()
+        self.sent = self.dropped = 0
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.sndbuf:
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.sndbuf)
@@ -130,7 +141,6 @@ class Server:
         except OSError:
             pass
         conn.close()
-        self.sock.close()
 
 
 def main(argv=None):
@@ -148,11 +158,10 @@ def main(argv=None):
     log = open(args.log, "w") if args.log else None
     srv = Server(data, args.port, args.loops, log)
     print("listening %d" % srv.port, flush=True)
+    import signal
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     try:
-        srv.serve()
-    except socket.timeout:
-        print("fake_rtl_tcp: no client came", file=sys.stderr)
-        return 1
+        srv.serve_forever()
     finally:
         if log:
             log.close()

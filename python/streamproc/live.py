@@ -27,6 +27,7 @@ from .errors import UsageError
 from .formats import DATATYPE, canonical
 
 RX_TIME = pmt.intern("rx_time")
+LATE_S = 0.25  # behind real time by more than this: the user is told (buffers hold ~0.1 s)
 
 
 def utc_text(seconds):
@@ -50,8 +51,16 @@ class wallclock(gr.sync_block):
         self.lock = threading.Lock()
         self.items = 0
         self.source_time = False
+        self.ending = False
+
+    def finish(self):
+        """Ends the stream at the next work call: the blocks behind see their input end
+        and flush (the detector posts its open event while the receivers still run)."""
+        self.ending = True
 
     def work(self, input_items, output_items):
+        if self.ending:
+            return -1  # WORK_DONE
         n = len(output_items[0])
         output_items[0][:] = input_items[0][:n]
         if self.t0 is None:
@@ -147,6 +156,7 @@ class LiveInput:
     def __init__(self, block, is_complex, kind, what, realtime, lsb=None, source=None):
         self.block, self.is_complex, self.kind, self.what = block, is_complex, kind, what
         self.realtime, self.lsb, self.source = realtime, lsb, source
+        self.relay = None
 
 
 def open_live(tb, args, options):
@@ -182,7 +192,10 @@ def _rtl_tcp(args, options):
         import osmosdr
     except ImportError:
         raise UsageError("--rtl-tcp needs gr-osmosdr (apt-get install gr-osmosdr)")
-    src = osmosdr.source("rtl_tcp=%s:%d" % (host, port))
+    try:
+        src = osmosdr.source("rtl_tcp=%s:%d" % (host, port))
+    except RuntimeError as e:
+        raise UsageError("--rtl-tcp %s: %s" % (args.rtl_tcp, str(e).strip() or "gr-osmosdr cannot open it"))
     src.set_sample_rate(options.rate)
     src.set_center_freq(args.freq)
     src.set_freq_corr(args.ppm)
@@ -216,48 +229,45 @@ def _soapy(args, options):
     return LiveInput(src, True, "cf32", "SoapySDR %s" % dev, True, source=src)
 
 
-class fd_source(gr.sync_block):
-    """Raw items from a file descriptor (standard input, a named pipe), read with a
-    bounded wait so that stop() ends it even when nothing arrives; the end of the stream
-    ends the flowgraph (a last partial item is dropped)."""
+class Relay:
+    """Copies a stream (standard input, a named pipe) into a pipe of ours in a thread,
+    waiting on the input with a timeout: blocks.file_descriptor_source reads our end and
+    ends when we close it, at the input's end or at close() (a read() blocked on an idle
+    input would keep the flowgraph from stopping)."""
 
-    def __init__(self, fd, itemsize):
-        gr.sync_block.__init__(self, "fd_source", None, [(np.uint8, itemsize)])
-        self.fd, self.size = fd, itemsize
-        self.rest = b""
-        self.stopping = False
-        os.set_blocking(fd, False)
+    def __init__(self, fd):
+        self.fd = fd
+        self.read_end, self.write_end = os.pipe()
+        self.closing = threading.Event()
+        self.bytes = 0
+        self.thread = threading.Thread(target=self._copy, daemon=True)
+        self.thread.start()
 
-    def stop(self):
-        self.stopping = True
-        return True
-
-    def work(self, input_items, output_items):
+    def _copy(self):
         import select
-        want = len(output_items[0]) * self.size
-        data = self.rest
-        while len(data) < self.size and not self.stopping:
-            r, _, _ = select.select([self.fd], [], [], 0.1)
-            if not r:
-                if data:
+        try:
+            while not self.closing.is_set():
+                r, _, _ = select.select([self.fd], [], [], 0.1)
+                if not r:
+                    continue
+                data = os.read(self.fd, 1 << 20)
+                if not data:
                     break
-                return 0
-            try:
-                got = os.read(self.fd, want - len(data))
-            except BlockingIOError:
-                continue
-            if not got:
-                return -1 if len(data) < self.size else self._out(data, output_items)
-            data += got
-        if self.stopping and len(data) < self.size:
-            return -1
-        return self._out(data, output_items)
+                view = memoryview(data)
+                while view and not self.closing.is_set():
+                    _, w, _ = select.select([], [self.write_end], [], 0.1)
+                    if w:
+                        k = os.write(self.write_end, view)
+                        view = view[k:]
+                        self.bytes += k
+        except OSError:
+            pass
+        finally:
+            os.close(self.write_end)
 
-    def _out(self, data, output_items):
-        n = len(data) // self.size
-        output_items[0][:n] = np.frombuffer(data[:n * self.size], np.uint8).reshape(n, self.size)
-        self.rest = data[n * self.size:]
-        return n
+    def close(self):
+        self.closing.set()
+        self.thread.join(5)
 
 
 def _pipe(tb, path, args):
@@ -268,17 +278,21 @@ def _pipe(tb, path, args):
     conv = raw_samples(kind)
     size = conv.src.itemsize * (2 if conv.is_complex else 1)
     if path == "-":
-        fd = os.dup(0)  # the flowgraph reads it; our stdin is left alone
+        fd = 0
     else:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            fd = os.open(path, os.O_RDONLY)
         except OSError as e:
             raise UsageError("cannot open %s: %s" % (path, e.strerror))
-    src = fd_source(fd, size)
+    from gnuradio import blocks
+    relay = Relay(fd)
+    src = blocks.file_descriptor_source(size, relay.read_end, False)
     tb.connect(src, conv)
     m = DATATYPE.match(kind)
     lsb = None if m.group(2).startswith("f") else 2.0 ** (1 - int(m.group(2)[1:]))
-    return LiveInput(conv, conv.is_complex, kind, "standard input" if path == "-" else path, False, lsb=lsb)
+    inp = LiveInput(conv, conv.is_complex, kind, "standard input" if path == "-" else path, False, lsb=lsb)
+    inp.relay = relay
+    return inp
 
 
 def _follow(path, args):
@@ -386,8 +400,14 @@ def run_live(args, options, extract=None):
             failed = next((e for e in (s.error() for s in sinks) if e), "")
             if signals.received or failed or (args.duration and time.monotonic() - t_start >= args.duration):
                 stopped = signals.received or ("a write failed" if failed else "--duration")
-                tb.stop()
-                done.wait(30)
+                # end the stream where it is, so that everything behind drains and
+                # flushes; a source that delivers nothing more is stopped after 5 s
+                if inp.relay is not None:
+                    inp.relay.close()
+                clock.finish()
+                if not done.wait(5):
+                    tb.stop()
+                    done.wait(30)
                 break
     status.poll(inp.realtime)
     items, elapsed, behind = clock.status()
@@ -421,7 +441,7 @@ def print_report(rep, as_json, out):
     if "bursts" in rep:
         line += "; %d bursts -> %s" % (rep["bursts"], rep["out"])
     print(line, file=out)
-    if rep.get("behind_max_samples"):
+    if rep.get("behind_max_samples", 0) > rep["rate"] * LATE_S:
         print("WARNING: the input fell behind real time by up to %d samples (%.2f s): the source dropped "
               "samples or events came late; use a larger --decimation, fewer taps or a faster machine"
               % (rep["behind_max_samples"], rep["behind_max_samples"] / rep["rate"]), file=out)
