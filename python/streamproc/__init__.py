@@ -11,7 +11,7 @@ welch_cf/welch_ff (Welch power spectra), event_detector_f/_c (events as messages
 event_file_sink (events to a file), burst_extractor_c/_f (bursts out of the
 detector's tagged pass-through as PDUs), burst_file_sink (a file per burst),
 detect_chain (filter + detector as one block), offset_tagger/offset_rebase (absolute
-positions across a gr-zeromq link).
+positions across a gr-zeromq link), wallclock/add_utc (UTC times for live streams).
 Functions: detect_file(path, DetectOptions(...)) -> report; batch.detect(paths, ...,
 client=None) and batch.extract(...) for many files and huge ones on Dask.
 """
@@ -23,10 +23,12 @@ from .detect_chain import detect_chain
 from .detect import DetectOptions, detect_file
 from .stream_offsets import offset_rebase, offset_tagger
 from . import batch  # streamproc.batch.detect(paths, ..., client=None): Dask
+from .live import add_utc, wallclock
 from .errors import UsageError
 from .cli import __version__
 
 __all__ = ["burst_extractor_c", "burst_extractor_f", "burst_file_sink", "event_detector_c", "event_detector_f",
            "event_file_sink", "mmap_file_source", "ols_fir_ccc", "ols_fir_ccf", "ols_fir_fff", "stft_cc", "stft_fc",
-           "welch_cf", "welch_ff", "batch", "detect_chain", "offset_rebase", "offset_tagger", "DetectOptions",
+           "welch_cf", "welch_ff", "batch", "detect_chain", "offset_rebase", "offset_tagger", "wallclock", "add_utc",
+           "DetectOptions",
            "detect_file", "UsageError", "__version__"]
