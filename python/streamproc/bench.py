@@ -565,6 +565,107 @@ def batch_bench(workdir, size, made, runs):
     return out
 
 
+def _rtl_tcp_run(capture, pace, seconds, taps, decim, workdir):
+    """One paced rtl_tcp session: the fake server (a process of its own) at `pace`
+    samples/s, gr-osmosdr's client -> head -> detect_chain -> a probe stamping each
+    event message. Returns (latencies in s of the events after the first second, CPU %
+    of one core, samples, bytes the server dropped after the first second)."""
+    import numpy as np
+    import osmosdr
+    import pmt
+    from gnuradio import blocks, gr
+
+    from .detect import DetectOptions, make_chain
+    from .live import Timebase
+
+    server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_rtl_tcp.py")
+    if not os.path.exists(server):  # installed without the test tree
+        raise RunError("live bench: fake_rtl_tcp.py is not installed next to bench.py")
+    stamps_path = os.path.join(workdir, "streamproc-bench-stamps.txt")
+    srv = subprocess.Popen([sys.executable, server, capture, "--pace", str(pace), "--stamps", stamps_path],
+                           stdout=subprocess.PIPE, text=True)
+    port = int(srv.stdout.readline().split()[1])
+    arrivals = []
+
+    class probe(gr.basic_block):
+        def __init__(self):
+            gr.basic_block.__init__(self, "probe", None, None)
+            self.message_port_register_in(pmt.intern("in"))
+            self.set_msg_handler(pmt.intern("in"), self.handle)
+
+        def handle(self, msg):
+            now = time.time()
+            arrivals.append((pmt.to_python(pmt.dict_ref(msg, pmt.intern("end"), pmt.PMT_NIL)), now))
+
+    try:
+        tb = gr.top_block()
+        src = osmosdr.source("rtl_tcp=127.0.0.1:%d" % port)
+        src.set_sample_rate(2.4e6)
+        src.set_center_freq(433.92e6)
+        head = blocks.head(8, 1 << 62)  # as in `streamproc detect --rtl-tcp`
+        clock = Timebase(head, pace)
+        chain = make_chain(True, 1.0 / 128, DetectOptions(rate=pace, taps=taps, decimation=decim))
+        p = probe()
+        tb.connect(src, head, chain)
+        tb.msg_connect(chain, "events", p, "in")
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.monotonic()
+        tb.start()
+        time.sleep(seconds)  # the run's length is what is measured
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        t1 = time.monotonic()
+        tb.stop()
+        tb.wait()
+    finally:
+        srv.terminate()
+        srv.wait(10)
+    cpu = 100.0 * ((r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)) / (t1 - t0)
+    st = np.loadtxt(stamps_path, ndmin=2)
+    os.unlink(stamps_path)
+    start_t = st[0, 1]
+    late = st[:, 1] > start_t + 1.0
+    dropped = float(st[-1, 2] - st[late][0, 2]) if late.any() else 0.0
+    lat = []
+    for end, t in arrivals:
+        k = np.searchsorted(st[:, 0], 2 * end)  # the chunk holding the event's last sample
+        if k < len(st) and st[k, 1] > start_t + 1.0 and st[k, 2] == 0:
+            lat.append(t - st[k, 1])
+    return lat, cpu, clock.items, dropped
+
+
+def live_sdr_bench(workdir, runs):
+    """rtl_tcp live figures: latency (a burst's last sample leaving the fake server ->
+    its event message) at 2.4 MS/s, CPU % of one core at 2.4 and 10 MS/s, and the
+    highest paced rate at which the server drops nothing, with a 129-tap low-pass
+    decimating by 8 in the chain."""
+    import numpy as np
+    src_dir = os.environ.get("STREAMPROC_SOURCE_DIR",
+                             os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    capture = os.path.join(src_dir, "..", "shared", "data", "real-captures",
+                           "rtl433_sensible_living_g001_433.92M_250k.cu8")
+    if not os.path.exists(capture):
+        raise RunError("live bench: %s is missing (../shared/data)" % capture)
+    k = np.arange(129) - 64
+    taps = (0.1 * np.sinc(0.1 * k) * np.hamming(129))
+    taps = (taps / taps.sum()).tolist()
+    out = {"latency": [], "cpu": {}, "rates": []}
+    for _ in range(runs):
+        lat, cpu, n, dropped = _rtl_tcp_run(capture, 2.4e6, 4.0, taps, 8, workdir)
+        out["latency"] += lat
+        out["cpu"].setdefault(2.4e6, []).append(cpu)
+        lat10, cpu10, _, _ = _rtl_tcp_run(capture, 10e6, 3.0, taps, 8, workdir)
+        out["cpu"].setdefault(10e6, []).append(cpu10)
+    best = 0.0
+    for rate in (24e6, 36e6, 48e6, 64e6, 96e6):
+        lat, cpu, n, dropped = _rtl_tcp_run(capture, rate, 3.0, taps, 8, workdir)
+        out["rates"].append((rate, dropped, cpu, n / 3.0))
+        if dropped > 0:
+            break
+        best = rate
+    out["best_rate"] = best
+    return out
+
+
 def prepare_file(workdir, size, made, bursty=False):
     path = os.path.join(workdir, "streamproc-bench-%s%s.f32" % ("bursty-" if bursty else "", human(size)))
     if not os.path.exists(path):
@@ -647,6 +748,21 @@ def bench(args):
                               "upstream": "mmap", "ours": "event_detector_f", "stock": "mul+movavg+thresh",
                               "file": bursty, "traffic": "bursts in 20 %"})
             if "live" in only:
+                r = live_sdr_bench(workdir, args.runs)
+                lat = sorted(r["latency"])
+                if lat:
+                    med, p99 = 1e3 * lat[len(lat) // 2], 1e3 * lat[int(0.99 * (len(lat) - 1))]
+                    print("live rtl_tcp (fake server, gr-osmosdr client, 129-tap low-pass / 8, window 64): "
+                          "latency at 2.4 MS/s median %.1f ms, 99th percentile %.1f ms (%d events; target: "
+                          "window %.2f ms + 50 ms)" % (med, p99, len(lat), 1e3 * 64 * 8 / 2.4e6))
+                for rate, cpus in sorted(r["cpu"].items()):
+                    print("  CPU at %.1f MS/s: %.0f %% of one core (median of %d)"
+                          % (rate / 1e6, statistics.median(cpus), len(cpus)))
+                for rate, dropped, cpu, got in r["rates"]:
+                    print("  paced %.0f MS/s: received %.1f MS/s, server dropped %d bytes after 1 s, CPU %.0f %%"
+                          % (rate / 1e6, got / 1e6, dropped, cpu))
+                print("  highest paced rate without drops: %.0f MS/s (%.0fx an RTL-SDR's 2.4 MS/s; target 20x)"
+                      % (r["best_rate"] / 1e6, r["best_rate"] / 2.4e6))
                 for up in UPSTREAMS:
                     cases.append({"bench": "live", "itemsize": 8, "name": "live chain %s" % up, "upstream": up,
                                   "ours": "ols_fir_ccf+det_c", "stock": "fir_filter+mag2+thresh"})

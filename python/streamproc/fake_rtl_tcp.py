@@ -34,8 +34,12 @@ R820T, GAINS = 5, 29
 
 
 class Server:
-    def __init__(self, data, port=0, loops=0, log=None, rate=2.048e6, chunk_s=0.005, sndbuf=0, stamps=None):
+    def __init__(self, data, port=0, loops=0, log=None, rate=2.048e6, chunk_s=0.005, sndbuf=0, stamps=None,
+                 pace=0.0):
         self.data, self.loops, self.log, self.rate, self.chunk_s = data, loops, log, rate, chunk_s
+        self.pace = pace
+        if pace:
+            self.rate = float(pace)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))
@@ -44,7 +48,7 @@ class Server:
         self.sndbuf = sndbuf
         self.sent = self.dropped = 0
         self.commands = []
-        self.stamps = stamps  # (byte offset, monotonic time) of each chunk sent, if a list
+        self.stamps = stamps  # a text file: "byte-offset time dropped" per chunk, or None
         self.stop = False
 
     def _log(self, rec):
@@ -67,7 +71,7 @@ class Server:
             cmd, param = struct.unpack(">BI", buf[:5])
             buf = buf[5:]
             self._log({"t": time.time(), "cmd": cmd, "name": COMMANDS.get(cmd, "unknown"), "param": param})
-            if cmd == 2 and param > 0:
+            if cmd == 2 and param > 0 and not self.pace:
                 self.rate = float(param)
         return buf, True
 
@@ -121,8 +125,9 @@ class Server:
                         pos, passes = 0, passes + 1
                 if not out:  # all passes sent: keep the connection (gr-osmosdr's client spins
                     continue  # when its server leaves first) until the client leaves or stop
-                if self.stamps is not None:
-                    self.stamps.append((self.sent + self.dropped, now))
+                if self.stamps is not None:  # (byte offset in the stream, time, bytes dropped so far)
+                    end = self.sent + self.dropped + len(out)
+                    self.stamps.write("%d %.6f %d\n" % (end, time.time(), self.dropped))
                 pending = bytes(out)
             if pending:
                 try:
@@ -149,6 +154,9 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--loops", type=int, default=0, help="passes over the capture (0: until the client leaves)")
     p.add_argument("--log", help="JSON lines of the commands received")
+    p.add_argument("--pace", type=float, default=0.0,
+                   help="send at this many samples/s whatever the client commands (benchmarks)")
+    p.add_argument("--stamps", help="write 'byte-offset unix-time bytes-dropped' for each chunk sent")
     args = p.parse_args(argv)
     with open(args.capture, "rb") as f:
         data = f.read()
@@ -156,15 +164,17 @@ def main(argv=None):
         print("fake_rtl_tcp: %s holds no samples" % args.capture, file=sys.stderr)
         return 2
     log = open(args.log, "w") if args.log else None
-    srv = Server(data, args.port, args.loops, log)
+    stamps = open(args.stamps, "w") if args.stamps else None
+    srv = Server(data, args.port, args.loops, log, stamps=stamps, pace=args.pace)
     print("listening %d" % srv.port, flush=True)
     import signal
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     try:
         srv.serve_forever()
     finally:
-        if log:
-            log.close()
+        for f in (log, stamps):
+            if f:
+                f.close()
     return 0
 
 

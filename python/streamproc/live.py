@@ -27,6 +27,7 @@ from .errors import UsageError
 from .formats import DATATYPE, canonical
 
 RX_TIME = pmt.intern("rx_time")
+ABSOLUTE = 1e9  # a "time" above this many seconds is since 1970 (rx_time), not since the start
 LATE_S = 0.25  # behind real time by more than this: the user is told (buffers hold ~0.1 s)
 
 
@@ -88,10 +89,14 @@ class wallclock(gr.sync_block):
 
 
 class add_utc(gr.basic_block):
-    """Event dicts in, the same with "utc" (ISO 8601 of their absolute "time") out."""
+    """Event dicts in, the same with "utc" (ISO 8601 of their absolute "time") out.
+    base: None, or a function giving the host clock of the stream's first sample: a
+    "time" that is not absolute yet (seconds from the stream's start: no rx_time tag came
+    from the source) is moved by it first."""
 
-    def __init__(self):
+    def __init__(self, base=None):
         gr.basic_block.__init__(self, "add_utc", None, None)
+        self.base = base
         self.message_port_register_in(pmt.intern("in"))
         self.message_port_register_out(pmt.intern("out"))
         self.set_msg_handler(pmt.intern("in"), self.handle)
@@ -100,8 +105,61 @@ class add_utc(gr.basic_block):
         if pmt.is_dict(msg):
             t = pmt.dict_ref(msg, pmt.intern("time"), pmt.PMT_NIL)
             if pmt.is_real(t) or pmt.is_integer(t):
-                msg = pmt.dict_add(msg, pmt.intern("utc"), pmt.intern(utc_text(pmt.to_double(t))))
+                t = pmt.to_double(t)
+                if self.base is not None and t < ABSOLUTE:
+                    t += self.base()
+                    msg = pmt.dict_add(msg, pmt.intern("time"), pmt.from_double(t))
+                msg = pmt.dict_add(msg, pmt.intern("utc"), pmt.intern(utc_text(t)))
         self.message_port_pub(pmt.intern("out"), msg)
+
+
+class Timebase:
+    """The time base of a live run without a Python block in the sample path: a
+    blocks.head behind the source (which also ends the stream on request, so that the
+    blocks behind flush) is polled for its first items (host clock of item 0 = now minus
+    the items over the rate) and for the count."""
+
+    def __init__(self, head, rate):
+        self.head, self.rate = head, float(rate)
+        self.t0 = self.m0 = None
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.source_time = False
+
+    def start(self):
+        threading.Thread(target=self._first, daemon=True).start()
+
+    def _first(self):
+        while not self.done.is_set():
+            n = self.head.nitems_written(0)
+            if n > 0:
+                now, mono = time.time(), time.monotonic()
+                with self.lock:
+                    self.t0, self.m0 = now - n / self.rate, mono - n / self.rate
+                return
+            time.sleep(0.001)  # polled only until the first samples come
+
+    def base(self):
+        with self.lock:
+            return self.t0 if self.t0 is not None else time.time()
+
+    def finish(self):
+        """Ends the stream where it is: the head passes nothing more and says done."""
+        self.head.set_length(self.head.nitems_written(0))
+        self.done.set()
+
+    @property
+    def items(self):
+        return self.head.nitems_written(0)
+
+    def status(self):
+        """(items, seconds since item 0, samples behind real time)."""
+        items = self.head.nitems_written(0)
+        with self.lock:
+            if self.m0 is None:
+                return items, 0.0, 0.0
+            elapsed = time.monotonic() - self.m0
+        return items, elapsed, elapsed * self.rate - items
 
 
 class raw_samples(gr.sync_block):
@@ -352,13 +410,15 @@ def run_live(args, options, extract=None):
     options.validate()
     tb = gr.top_block("streamproc_live")
     inp = open_live(tb, args, options)
-    clock = wallclock(inp.is_complex, options.rate)
-    tb.connect(inp.block, clock)
+    from gnuradio import blocks as gr_blocks
+    head = gr_blocks.head(8 if inp.is_complex else 4, 1 << 62)
+    clock = Timebase(head, options.rate)
+    tb.connect(inp.block, head)
     chain = make_chain(inp.is_complex, inp.lsb, options, tag_edges=extract is not None)
-    tb.connect(clock, chain)
+    tb.connect(head, chain)
     det = chain.detector
     sinks = []
-    utc = add_utc()
+    utc = add_utc(clock.base)
     tb.msg_connect(chain, "events", utc, "in")
     events = args.events
     if events:
@@ -391,6 +451,7 @@ def run_live(args, options, extract=None):
     stopped = "end of input"
     t_start = time.monotonic()
     with _stop_on_signals() as signals:
+        clock.start()
         tb.start()
         done = threading.Event()
         threading.Thread(target=lambda: (tb.wait(), done.set()), daemon=True).start()
@@ -417,7 +478,7 @@ def run_live(args, options, extract=None):
            "events": det.events_found(), "events_file": events, "seconds": seconds,
            "msamples_per_s": items / seconds / 1e6 if seconds else 0.0, "stopped_by": stopped,
            "first_sample_utc": utc_text(clock.t0) if clock.t0 else None,
-           "time_from": "rx_time tags of the source" if clock.source_time else "host clock at the first sample",
+           "time_from": "rx_time tags of the source, else the host clock at the first sample",
            "realtime": inp.realtime, "cpu_percent": status.cpu_percent(), "peak_rss_mb": peak_rss_mb(),
            "noise_floor": det.noise_floor(), "error": failed}
     if inp.realtime:

@@ -116,6 +116,7 @@ class qa_examples(gr_unittest.TestCase):
             ("streamproc_offset_tagger", "complex", {"type": "complex", "origin": "5", "total": "0"}, "complex", 1),
             ("streamproc_offset_rebase", "float", {"type": "float", "decimation": "2", "delay": "1",
                                                    "samp_rate": "1e3"}, "float", 1),
+            ("streamproc_wallclock", "complex", {"type": "complex", "samp_rate": "1e3"}, "complex", 1),
         ]
         for k, (block_id, in_type, params, out_type, vlen) in enumerate(cases):
             plist = "\n".join("    %s: '%s'" % kv for kv in params.items())
