@@ -53,9 +53,9 @@ class fake_server:
     """The fake rtl_tcp server as a process of its own (a Python thread would wait on
     the GIL that gr-osmosdr's constructor holds while it reads the dongle header)."""
 
-    def __init__(self, capture, log, loops=0):
-        self.proc = subprocess.Popen([PY, SERVER, capture, "--log", log, "--loops", str(loops)],
-                                     stdout=subprocess.PIPE, text=True)
+    def __init__(self, capture, log, loops=0, pace=0.0):
+        self.proc = subprocess.Popen([PY, SERVER, capture, "--log", log, "--loops", str(loops), "--pace",
+                                      str(pace)], stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         assert line.startswith("listening "), line
         self.port = int(line.split()[1])
@@ -277,6 +277,38 @@ class qa_live(gr_unittest.TestCase):
         ref_out = os.path.join(self.dir, "offline6.jsonl")
         detect_file(path, DetectOptions(rate=250e3), events=ref_out, overwrite=True)
         self.assertEqual([same(e) for e in events_of(out)], [same(e) for e in events_of(ref_out)])
+
+    def test_006b_named_pipe(self):
+        """A named pipe written by another process: the file's events."""
+        fifo = os.path.join(self.dir, "samples.fifo")
+        os.mkfifo(fifo)
+        out = os.path.join(self.dir, "fifo.jsonl")
+        writer = subprocess.Popen(["sh", "-c", 'cat "$0" > "$1"', CAPTURE, fifo])
+        try:
+            res = cli("detect", fifo, "--type", "cu8", "--rate", "250e3", "--events", out)
+        finally:
+            writer.wait(30)
+        self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+        ref_out = os.path.join(self.dir, "file6b.jsonl")
+        detect_file(CAPTURE, DetectOptions(rate=250e3), events=ref_out, overwrite=True)
+        self.assertEqual([same(e) for e in events_of(out)], [same(e) for e in events_of(ref_out)])
+
+    def test_006c_falling_behind_is_told(self):
+        """A source that delivers half the commanded rate (the server paced at 125 kS/s for
+        250 kS/s: what a receiver that drops half its samples looks like): the status
+        lines count the samples behind real time and the report warns."""
+        log = os.path.join(self.dir, "cmds6c.jsonl")
+        srv = fake_server(CAPTURE, log, pace=125e3)
+        try:
+            res = cli("detect", "--rtl-tcp", "127.0.0.1:%d" % srv.port, "--rate", "250k", "--freq", "433.92M",
+                      "--duration", "3", "--status-every", "1")
+        finally:
+            srv.close()
+        self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+        status = [line for line in res.stderr.splitlines() if line.startswith("live ")]
+        self.assertGreaterEqual(len(status), 2, res.stderr[-2000:])
+        self.assertIn("behind real time", status[-1])
+        self.assertIn("WARNING: the input fell behind real time", res.stdout)
 
     def test_007_errors(self):
         """Bad live arguments: one line naming the problem, exit status 2."""
