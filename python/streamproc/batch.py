@@ -26,11 +26,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-from .detect import (DetectOptions, build_flowgraph, check_events_path, events_format_of, peak_rss_mb,
-                     run_flowgraph, sigmf_template)
+from .detect import (DetectOptions, _stop_on_signals, build_flowgraph, check_events_path, events_format_of,
+                     peak_rss_mb, run_flowgraph, sigmf_template)
 from .errors import RunError, UsageError
 from .formats import EXTENSIONS, open_recording
 
@@ -448,14 +447,22 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
     failed += bad
     if not tasks and failed:  # nothing to run: a usage error, as for one file
         raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
-    wisdom = _wisdom()  # plan() made the chain's FFT plans here, once
+    rep, _ = _run_and_merge(files, tasks, failed, options, events, fmt, overwrite, jobs, scheduler, client,
+                            progress)
+    return rep
+
+
+def _run_and_merge(files, tasks, failed, options, events, fmt, overwrite, jobs, scheduler, client, progress):
+    """Ships the client's FFTW wisdom with the tasks (plan() made the chain's plans here,
+    once), runs them, merges: (report, {task: result})."""
+    wisdom = _wisdom()
     for t in tasks:
         t["wisdom"] = wisdom
     total = sum((t["b"] - t["a"]) * t["itemsize"] for t in tasks)
     t0 = time.perf_counter()
     results, interrupted = _run_tasks(tasks, jobs, scheduler, client, progress, total)
     wall = time.perf_counter() - t0
-    return _merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, interrupted)
+    return _merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, interrupted), results
 
 
 def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0", max_burst=None,
@@ -505,14 +512,8 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
             g["pre"] += pre_n * D  # the burst's samples before its event are read too
             g["slack"] += post_n * D
             g["post"] += post_n * D
-        wisdom = _wisdom()  # plan() made the chain's FFT plans here, once
-        for t in tasks:
-            t["wisdom"] = wisdom
-        total = sum((t["b"] - t["a"]) * t["itemsize"] for t in tasks)
-        t0 = time.perf_counter()
-        results, interrupted = _run_tasks(tasks, jobs, scheduler, client, progress, total)
-        rep = _merge(files, tasks, results, failed, options, events, fmt_events, overwrite,
-                     time.perf_counter() - t0, interrupted)
+        rep, results = _run_and_merge(files, tasks, failed, options, events, fmt_events, overwrite, jobs,
+                                      scheduler, client, progress)
         rep["bursts"] = _place_bursts(files, tasks, results, rep, out_dir, overwrite)
         rep["out"] = out_dir
         return rep
@@ -605,8 +606,7 @@ def _run_tasks(tasks, jobs, scheduler, client, progress, total):
         futures = client.map(_task, tasks, [queue_name] * len(tasks), pure=False,
                              key=["streamproc-range-%d-%s" % (t["task"], uuid.uuid4().hex) for t in tasks])
         pending = as_completed(futures)
-        stop = _SignalFlag()
-        with stop:
+        with _stop_on_signals() as stop:
             while len(results) < len(tasks):
                 for fut in _ready(pending, 0.2):
                     try:
@@ -647,27 +647,6 @@ def _ready(pending, timeout):
             break
         time.sleep(0.02)
     return out
-
-
-class _SignalFlag:
-    """SIGINT/SIGTERM set `received` (main thread only) so the batch stops cleanly."""
-
-    def __enter__(self):
-        import signal
-        self.received, self.saved = None, {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.saved[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        import signal
-        self.received = signal.Signals(signum).name
-
-    def __exit__(self, *exc):
-        import signal
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
 
 
 def _merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, interrupted):

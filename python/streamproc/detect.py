@@ -453,19 +453,30 @@ def live_command(args, options, extract=None):
     return 1 if rep["error"] else 0
 
 
-def detect_command(args):
+def route(args):
+    """Where a detect/extract command line goes: "live", "batch" or "one" (one
+    flowgraph over args.file); bad combinations are usage errors."""
     from .live import is_live
-    options = options_from_args(args)
     if is_live(args):
-        return live_command(args, options)
+        return "live"
     if not args.files:
         raise UsageError("give a recording (or - for standard input, --rtl-tcp HOST:PORT, --soapy ARGS)")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1, got %d" % args.jobs)
     if not one_flowgraph(args):
+        return "batch"
+    args.file = args.files[0]
+    return "one"
+
+
+def detect_command(args):
+    options = options_from_args(args)
+    way = route(args)
+    if way == "live":
+        return live_command(args, options)
+    if way == "batch":
         from .batch import batch_command
         return batch_command(args, options)
-    args.file = args.files[0]
     bar = None
     progress = None
     if sys.stderr.isatty() and not args.json:

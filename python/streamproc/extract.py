@@ -119,10 +119,10 @@ def print_report(rep, as_json, out=None):
 
 
 def extract_command(args):
-    from .detect import live_command, one_flowgraph
-    from .live import is_live
+    from .detect import live_command, route
     options = options_from_args(args)
-    if is_live(args):
+    way = route(args)
+    if way == "live":
         if not os.path.isdir(args.out):
             raise UsageError("--out %s is not a directory (make it first)" % args.out)
         fmt = args.format or ("cu8" if args.rtl_tcp else "cf32")
@@ -134,14 +134,9 @@ def extract_command(args):
             "out": args.out, "format": fmt, "prefix": args.prefix, "max": max_n,
             "pre": -(-samples_of(args.pre, options.rate, "--pre") // D),
             "post": -(-samples_of(args.post, options.rate, "--post") // D)})
-    if not args.files:
-        raise UsageError("give a recording (or - for standard input, --rtl-tcp HOST:PORT, --soapy ARGS)")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1, got %d" % args.jobs)
-    if not one_flowgraph(args):
+    if way == "batch":
         from .batch import extract_command as batch_extract
         return batch_extract(args, options)
-    args.file = args.files[0]
     with stdout_to_stderr():
         rep = extract_file(args.file, args.out, options, args.type, args.format, args.pre, args.post,
                            args.max_burst, args.prefix, args.events, overwrite=args.overwrite)
