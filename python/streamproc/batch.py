@@ -808,11 +808,12 @@ def print_report(rep, as_json, out):
             "" if f["ranges"] == 1 else "s", f["halo_percent"], f["retries"],
             "" if f["complete"] else ", INCOMPLETE"), file=out)
     rss = rep["peak_rss_mb_per_worker"]
-    print("total: %d files, %d samples (%.1f MB), %d events%s in %.2f s: %.0f MB/s over %d tasks on %d "
-          "workers, peak RSS per worker %s MB" % (
-              len(rep["files"]), rep["samples"], rep["bytes"] / 1e6, rep["events"],
-              " -> " + rep["events_file"] if rep["events_file"] else "", rep["seconds"], rep["mb_per_s"],
-              rep["tasks"], len(rss), "/".join("%.0f" % v for v in sorted(rss.values())) or "-"), file=out)
+    print("total: %d file%s, %d samples (%.1f MB), %d events%s in %.2f s: %.0f MB/s over %d task%s on %d "
+          "worker%s, peak RSS per worker %s MB" % (
+              len(rep["files"]), "" if len(rep["files"]) == 1 else "s", rep["samples"], rep["bytes"] / 1e6,
+              rep["events"], " -> " + rep["events_file"] if rep["events_file"] else "", rep["seconds"],
+              rep["mb_per_s"], rep["tasks"], "" if rep["tasks"] == 1 else "s", len(rss),
+              "" if len(rss) == 1 else "s", "/".join("%.0f" % v for v in sorted(rss.values())) or "-"), file=out)
 
 
 def _progress_bar(args, what):
