@@ -639,12 +639,15 @@ def live_sdr_bench(workdir, runs):
     highest paced rate at which the server drops nothing, with a 129-tap low-pass
     decimating by 8 in the chain."""
     import numpy as np
-    src_dir = os.environ.get("STREAMPROC_SOURCE_DIR",
-                             os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-    capture = os.path.join(src_dir, "..", "shared", "data", "real-captures",
-                           "rtl433_sensible_living_g001_433.92M_250k.cu8")
-    if not os.path.exists(capture):
-        raise RunError("live bench: %s is missing (../shared/data)" % capture)
+    here = os.path.dirname(os.path.abspath(__file__))
+    # the source tree: given, or this file's in it, or the build tree's (build/test_modules/...)
+    roots = [os.environ.get("STREAMPROC_SOURCE_DIR", ""), os.path.join(here, "..", ".."),
+             os.path.join(here, "..", "..", "..", ".."), os.getcwd()]
+    name = os.path.join("shared", "data", "real-captures", "rtl433_sensible_living_g001_433.92M_250k.cu8")
+    found = [os.path.join(r, "..", name) for r in roots if r and os.path.exists(os.path.join(r, "..", name))]
+    if not found:
+        raise RunError("live bench: ../%s is missing next to the source tree (set STREAMPROC_SOURCE_DIR)" % name)
+    capture = found[0]
     k = np.arange(129) - 64
     taps = (0.1 * np.sinc(0.1 * k) * np.hamming(129))
     taps = (taps / taps.sum()).tolist()
@@ -748,7 +751,15 @@ def bench(args):
                               "upstream": "mmap", "ours": "event_detector_f", "stock": "mul+movavg+thresh",
                               "file": bursty, "traffic": "bursts in 20 %"})
             if "live" in only:
-                r = live_sdr_bench(workdir, args.runs)
+                # in a child: the client's peak RSS would be inherited by the chains' children
+                res = subprocess.run([sys.executable, "-c", "import json, sys; from gnuradio.streamproc.bench import "
+                                      "live_sdr_bench; r = live_sdr_bench(%r, %d); r['cpu'] = list(r['cpu'].items());"
+                                      " sys.stdout.write('\\n' + json.dumps(r))" % (workdir, args.runs)],
+                                     capture_output=True, text=True)
+                if res.returncode != 0:
+                    raise RunError("live bench failed: %s" % (res.stderr.strip().splitlines() or ["?"])[-1])
+                r = json.loads(res.stdout.strip().splitlines()[-1])
+                r["cpu"] = dict(r["cpu"])
                 lat = sorted(r["latency"])
                 if lat:
                     med, p99 = 1e3 * lat[len(lat) // 2], 1e3 * lat[int(0.99 * (len(lat) - 1))]
