@@ -364,6 +364,7 @@ def plan(paths, options=None, kind=None, chunk=DEFAULT_CHUNK, ranges=None):
     options = options or DetectOptions()
     tasks, failed = [], []
     from .formats import make_source
+    geometries = {}
     for index, path in enumerate(paths):
         try:
             rec = open_recording(path, kind)
@@ -372,7 +373,10 @@ def plan(paths, options=None, kind=None, chunk=DEFAULT_CHUNK, ranges=None):
             failed.append((path, str(e)))
             continue
         opts = _options_for(rec, options)  # bad options: an error for the whole batch
-        geo = geometry(rec.is_complex, opts)
+        key = (rec.is_complex, repr(opts))  # files of one kind and rate share a chain: build it once
+        if key not in geometries:
+            geometries[key] = geometry(rec.is_complex, opts)
+        geo = geometries[key]
         if isinstance(ranges, (list, tuple)):
             bounds = [0] + [int(c) for c in ranges if 0 < c < n] + [n]
         elif ranges:
@@ -474,7 +478,7 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
     file's bursts are named PREFIX_STEM_NNNNNN..., STEM the file's name without its
     ending. Returns detect()'s report with "bursts" per file and in total."""
     import uuid
-    from .extract import FORMATS, MAX_BURST_DEFAULT, default_format, samples_of
+    from .extract import FORMATS, MAX_BURST_DEFAULT, burst_lengths, default_format
     options = options or DetectOptions()
     max_burst = MAX_BURST_DEFAULT if max_burst is None else max_burst
     items = [paths] if isinstance(paths, str) else list(paths)
@@ -495,23 +499,22 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
     os.makedirs(stage)
     several = len(files) > 1
     try:
+        per_file = {}  # the burst settings of each file (its rate and format), made once
         for t in tasks:
-            opts = DetectOptions(**t["options"])
-            rec = open_recording(t["path"], kind)
-            D = opts.decimation
-            pre_n = -(-samples_of(pre, opts.rate, "--pre") // D)
-            post_n = -(-samples_of(post, opts.rate, "--post") // D)
-            max_n = -(-samples_of(max_burst, opts.rate, "--max-burst") // D)
-            if max_n < 1:
-                raise UsageError("--max-burst must be at least one sample")
-            stem = os.path.basename(t["path"]).split(".")[0]
-            t["extract"] = {"stage": stage, "format": fmt or default_format(rec), "pre": pre_n * D,
-                            "post": post_n * D, "max_burst": max_n * D,
-                            "prefix": "%s_%s" % (prefix, stem) if several else prefix}
+            if t["file"] not in per_file:
+                opts = DetectOptions(**t["options"])
+                D = opts.decimation
+                pre_n, post_n, max_n = burst_lengths(pre, post, max_burst, opts.rate, D)
+                stem = os.path.basename(t["path"]).split(".")[0]
+                per_file[t["file"]] = (pre_n * D, post_n * D, {
+                    "stage": stage, "format": fmt or default_format(open_recording(t["path"], kind)),
+                    "pre": pre_n * D, "post": post_n * D, "max_burst": max_n * D,
+                    "prefix": "%s_%s" % (prefix, stem) if several else prefix})
+            pre_d, post_d, t["extract"] = per_file[t["file"]]
             g = t["geometry"]
-            g["pre"] += pre_n * D  # the burst's samples before its event are read too
-            g["slack"] += post_n * D
-            g["post"] += post_n * D
+            g["pre"] += pre_d  # the burst's samples before its event are read too
+            g["slack"] += post_d
+            g["post"] += post_d
         rep, results = _run_and_merge(files, tasks, failed, options, events, fmt_events, overwrite, jobs,
                                       scheduler, client, progress)
         rep["bursts"] = _place_bursts(files, tasks, results, rep, out_dir, overwrite)
@@ -584,8 +587,7 @@ def _check_events(events, files, kind, overwrite, fmt):
         except UsageError:
             continue  # reported with the file
         check_events_path(events, rec, overwrite)
-    if os.path.exists(events) and not overwrite and os.path.isfile(events):
-        raise UsageError("--events %s exists: pass --overwrite to replace it" % events)
+    check_events_path(events, None, overwrite)  # also when no input could be opened
     return fmt
 
 
@@ -816,24 +818,6 @@ def print_report(rep, as_json, out):
               "" if len(rss) == 1 else "s", "/".join("%.0f" % v for v in sorted(rss.values())) or "-"), file=out)
 
 
-def _progress_bar(args, what):
-    """A tqdm bar over all tasks' bytes on a terminal, else None."""
-    if not sys.stderr.isatty() or args.json:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    bar = tqdm(total=0, unit="B", unit_scale=True, desc=what, file=sys.stderr)
-
-    def progress(done, total):
-        bar.total = total
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-    return progress
-
-
 def _finish(rep, args, out, extra=""):
     for f in rep["failed"]:
         print("streamproc: error: %s: %s" % (f["file"], f["error"]), file=sys.stderr)
@@ -852,11 +836,13 @@ def _finish(rep, args, out, extra=""):
 def batch_command(args, options):
     """streamproc detect with several files, or one larger than --chunk."""
     to_stdout = args.events == "-"
-    from .detect import stdout_to_stderr
+    from .detect import progress_bar, stdout_to_stderr
+    progress = progress_bar(args, "detect")
     with stdout_to_stderr():  # GNU Radio's log lines: stdout carries the report (--json) or events
         rep = detect(args.files, options, args.type, None if to_stdout else args.events, None, args.overwrite,
-                     parse_size(args.chunk or DEFAULT_CHUNK), None, args.jobs, args.scheduler, None,
-                     _progress_bar(args, "detect"))
+                     parse_size(args.chunk or DEFAULT_CHUNK), None, args.jobs, args.scheduler, None, progress)
+    if progress is not None:
+        progress.close()
     out = sys.stdout
     if to_stdout:  # JSON lines on standard output, the report on stderr
         for e in rep["event_list"]:
@@ -868,12 +854,14 @@ def batch_command(args, options):
 
 def extract_command(args, options):
     """streamproc extract with several files, or one larger than --chunk."""
-    from .detect import stdout_to_stderr
+    from .detect import progress_bar, stdout_to_stderr
+    progress = progress_bar(args, "extract")
     with stdout_to_stderr():
         rep = extract(args.files, args.out, options, args.type, args.format, args.pre, args.post,
                       args.max_burst, args.prefix, args.events, args.overwrite,
-                      parse_size(args.chunk or DEFAULT_CHUNK), None, args.jobs, args.scheduler, None,
-                      _progress_bar(args, "extract"))
+                      parse_size(args.chunk or DEFAULT_CHUNK), None, args.jobs, args.scheduler, None, progress)
+    if progress is not None:
+        progress.close()
     return _finish(rep, args, sys.stdout, "%d bursts -> %s" % (rep["bursts"], rep["out"]))
 
 

@@ -217,10 +217,11 @@ def build_flowgraph(rec, options, events=None, events_format=None, overwrite=Fal
 
 def check_events_path(events, rec, overwrite):
     """Refuses an events file that is the recording itself (or a link to it), and one
-    that exists unless `overwrite`: a user's file is never overwritten unasked."""
+    that exists unless `overwrite`: a user's file is never overwritten unasked. rec None:
+    no recording to compare with (a live input)."""
     if not events or events.startswith("/dev/fd/"):
         return
-    for data in {rec.path, rec.data_path}:
+    for data in {rec.path, rec.data_path} if rec is not None else ():
         try:
             if os.path.exists(events) and os.path.samefile(events, data):
                 raise UsageError("--events %s is the recording itself (%s): refusing to overwrite it"
@@ -469,6 +470,24 @@ def route(args):
     return "one"
 
 
+def progress_bar(args, what):
+    """On a terminal (and without --json), a tqdm bar: progress(done, total) in bytes,
+    progress.close() at the end; else None."""
+    if not sys.stderr.isatty() or args.json:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc=what, file=sys.stderr)
+
+    def progress(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+    progress.close = bar.close
+    return progress
+
+
 def detect_command(args):
     options = options_from_args(args)
     way = route(args)
@@ -477,18 +496,7 @@ def detect_command(args):
     if way == "batch":
         from .batch import batch_command
         return batch_command(args, options)
-    bar = None
-    progress = None
-    if sys.stderr.isatty() and not args.json:
-        try:
-            from tqdm import tqdm
-            bar = tqdm(total=0, unit="B", unit_scale=True, desc="detect", file=sys.stderr)
-
-            def progress(done, total):
-                bar.total = total
-                bar.update(done - bar.n)
-        except ImportError:
-            bar = None
+    progress = progress_bar(args, "detect")
     to_stdout = args.events == "-"
     with stdout_to_stderr() as redirect:
         # "-": JSON lines on the real standard output (the report goes to stderr)
@@ -496,8 +504,8 @@ def detect_command(args):
         fmt = "jsonl" if to_stdout else None
         rep = detect_file(args.file, options, args.type, events, fmt, progress=progress,
                           overwrite=args.overwrite)
-    if bar is not None:
-        bar.close()
+    if progress is not None:
+        progress.close()
     for w in rep["warnings"]:
         print("streamproc: warning: %s" % w, file=sys.stderr)
     out = sys.stderr if to_stdout else sys.stdout

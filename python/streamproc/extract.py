@@ -40,6 +40,17 @@ def samples_of(text, rate, flag):
     return int(math.ceil(n))
 
 
+def burst_lengths(pre, post, max_burst, rate, decimation):
+    """--pre, --post, --max-burst (samples or seconds of input) as whole samples after
+    decimation: (pre, post, max); a --max-burst below one sample is refused."""
+    def n(text, flag):
+        return -(-samples_of(text, rate, flag) // decimation)
+    lengths = n(pre, "--pre"), n(post, "--post"), n(max_burst, "--max-burst")
+    if lengths[2] < 1:
+        raise UsageError("--max-burst must be at least one sample")
+    return lengths
+
+
 def default_format(rec):
     """The recording's own format when a burst file can hold it, else cf32."""
     return {"cu8": "cu8", "ci16_le": "ci16"}.get(rec.kind, "cf32")
@@ -74,11 +85,7 @@ def extract_file(path, out_dir, options=None, kind=None, fmt=None, pre="0", post
         raise UsageError("--out %s is not a directory (make it first)" % out_dir)
     check_events_path(events, rec, overwrite)
     D = options.decimation
-    pre_n = -(-samples_of(pre, options.rate, "--pre") // D)
-    post_n = -(-samples_of(post, options.rate, "--post") // D)
-    max_n = -(-samples_of(max_burst, options.rate, "--max-burst") // D)
-    if max_n < 1:
-        raise UsageError("--max-burst must be at least one sample")
+    pre_n, post_n, max_n = burst_lengths(pre, post, max_burst, options.rate, D)
     tb, src, chain, sink = build_flowgraph(rec, options, events, None, overwrite, tag_edges=True,
                                            offset=offset, length=length)
     rate_out = options.rate / (D if chain.fir is not None else 1)
@@ -126,14 +133,10 @@ def extract_command(args):
         if not os.path.isdir(args.out):
             raise UsageError("--out %s is not a directory (make it first)" % args.out)
         fmt = args.format or ("cu8" if args.rtl_tcp else "cf32")
-        D = options.decimation
-        max_n = -(-samples_of(args.max_burst, options.rate, "--max-burst") // D)
-        if max_n < 1:
-            raise UsageError("--max-burst must be at least one sample")
-        return live_command(args, options, {
-            "out": args.out, "format": fmt, "prefix": args.prefix, "max": max_n,
-            "pre": -(-samples_of(args.pre, options.rate, "--pre") // D),
-            "post": -(-samples_of(args.post, options.rate, "--post") // D)})
+        pre_n, post_n, max_n = burst_lengths(args.pre, args.post, args.max_burst, options.rate,
+                                             options.decimation)
+        return live_command(args, options, {"out": args.out, "format": fmt, "prefix": args.prefix,
+                                            "max": max_n, "pre": pre_n, "post": post_n})
     if way == "batch":
         from .batch import extract_command as batch_extract
         return batch_extract(args, options)

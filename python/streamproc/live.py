@@ -38,54 +38,27 @@ def utc_text(seconds):
 
 
 class wallclock(gr.sync_block):
-    """Pass-through that gives the stream a time base: when the first items arrive and no
-    rx_time tag came with them, tags item 0 with rx_time = the host clock minus the items
-    waiting (their arrival). Counts the items for the status line: `behind()` is how many
-    samples the input delivered fewer than real time at `rate` asks (lost or late)."""
+    """Pass-through that gives a stream (in a GRC flowgraph) a time base: when the first
+    items arrive and no rx_time tag came with them, tags item 0 with rx_time = the host
+    clock minus the items waiting (their arrival); t0 keeps that time. `streamproc
+    detect` does the same without a Python block in the sample path (Timebase)."""
 
     def __init__(self, is_complex, rate):
         dt = np.complex64 if is_complex else np.float32
         gr.sync_block.__init__(self, "wallclock", [dt], [dt])
         self.rate = float(rate)
         self.t0 = None  # host clock (time.time()) of item 0
-        self.m0 = None  # the same instant on the monotonic clock
-        self.lock = threading.Lock()
-        self.items = 0
-        self.source_time = False
-        self.ending = False
-
-    def finish(self):
-        """Ends the stream at the next work call: the blocks behind see their input end
-        and flush (the detector posts its open event while the receivers still run)."""
-        self.ending = True
 
     def work(self, input_items, output_items):
-        if self.ending:
-            return -1  # WORK_DONE
         n = len(output_items[0])
         output_items[0][:] = input_items[0][:n]
         if self.t0 is None:
-            now, mono = time.time(), time.monotonic()
-            waiting = len(input_items[0]) / self.rate
-            tags = [t for t in self.get_tags_in_window(0, 0, n) if pmt.eq(t.key, RX_TIME)]
-            with self.lock:
-                self.t0, self.m0 = now - waiting, mono - waiting
-                self.source_time = bool(tags)
-            if not tags:
+            self.t0 = time.time() - len(input_items[0]) / self.rate
+            if not any(pmt.eq(t.key, RX_TIME) for t in self.get_tags_in_window(0, 0, n)):
                 secs = math.floor(self.t0)
                 self.add_item_tag(0, self.nitems_written(0), RX_TIME,
                                   pmt.make_tuple(pmt.from_uint64(int(secs)), pmt.from_double(self.t0 - secs)))
-        with self.lock:
-            self.items += n
         return n
-
-    def status(self):
-        """(items, seconds since item 0, samples behind real time)."""
-        with self.lock:
-            if self.m0 is None:
-                return 0, 0.0, 0.0
-            elapsed = time.monotonic() - self.m0
-            return self.items, elapsed, elapsed * self.rate - self.items
 
 
 class add_utc(gr.basic_block):
@@ -124,7 +97,6 @@ class Timebase:
         self.t0 = self.m0 = None
         self.lock = threading.Lock()
         self.done = threading.Event()
-        self.source_time = False
 
     def start(self):
         threading.Thread(target=self._first, daemon=True).start()
@@ -405,7 +377,7 @@ def run_live(args, options, extract=None):
     returns the report. Ends at the end of the input, after --duration seconds, on
     SIGINT/SIGTERM (events flushed) or when writing fails."""
     from . import streamproc_python as blocks
-    from .detect import _stop_on_signals, events_format_of, make_chain, peak_rss_mb
+    from .detect import _stop_on_signals, check_events_path, events_format_of, make_chain, peak_rss_mb
 
     options.validate()
     tb = gr.top_block("streamproc_live")
@@ -425,8 +397,7 @@ def run_live(args, options, extract=None):
         fmt = "jsonl" if events.startswith("/dev/fd/") else events_format_of(events)
         if fmt == "sigmf":
             raise UsageError("--events %s: a live input has no recording to annotate; give .jsonl or .csv" % events)
-        if os.path.exists(events) and not args.overwrite and os.path.isfile(events):
-            raise UsageError("--events %s exists: pass --overwrite to replace it" % events)
+        check_events_path(events, None, args.overwrite)
         try:
             sink = blocks.event_file_sink(events, fmt, args.overwrite)
         except (RuntimeError, ValueError) as e:
