@@ -75,13 +75,8 @@ burst_extractor_impl<T>::burst_extractor_impl(size_t pre,
       d_post(post),
       d_max(max_length),
       d_rate(sample_rate),
-      d_ring(pre),
-      d_window(k_nfft),
-      d_psd(k_nfft)
+      d_ring(pre)
 {
-    for (size_t i = 0; i < k_nfft; ++i) // periodic Hann
-        d_window[i] =
-            float(0.5 - 0.5 * std::cos(2.0 * M_PI * double(i) / double(k_nfft)));
     d_slots.resize(2);
     for (auto& s : d_slots)
         s.buf.resize(d_max);
@@ -200,54 +195,6 @@ void burst_extractor_impl<T>::feed(const T* in, uint64_t pos, size_t n)
 }
 
 template <class T>
-bool burst_extractor_impl<T>::extent(const T* x,
-                                     size_t n,
-                                     double& center,
-                                     double& bandwidth)
-{
-    // Averaged spectrum: Hann-windowed segments of k_nfft samples, hop k_nfft / 2, at
-    // most k_max_segments of them spread evenly over the event (a shorter event: one
-    // zero-padded segment). Extent: the bins around the strongest one that stay within
-    // 10 dB of it; centre = the middle of that run, bandwidth = its width.
-    if (n == 0)
-        return false;
-    std::fill(d_psd.begin(), d_psd.end(), 0.0f);
-    const size_t hop = k_nfft / 2;
-    const size_t segs = n <= k_nfft ? 1 : (n - k_nfft) / hop + 1;
-    const size_t use = std::min(segs, k_max_segments);
-    gr_complex* buf = d_fft.get_inbuf();
-    for (size_t k = 0; k < use; ++k) {
-        const size_t seg = use == 1 ? 0 : k * (segs - 1) / (use - 1);
-        const size_t from = seg * hop, len = std::min(k_nfft, n - from);
-        for (size_t i = 0; i < k_nfft; ++i)
-            buf[i] = i < len ? gr_complex(x[from + i]) * d_window[i] : gr_complex(0.0f);
-        d_fft.execute();
-        const gr_complex* out = d_fft.get_outbuf();
-        for (size_t i = 0; i < k_nfft; ++i)
-            d_psd[i] += std::norm(out[i]);
-    }
-    // bins in frequency order: -fs/2 .. fs/2 (complex), 0 .. fs/2 (real input)
-    const bool cplx = !std::is_same<T, float>::value;
-    const size_t nb = cplx ? k_nfft : k_nfft / 2 + 1;
-    auto power = [&](size_t b) { return d_psd[cplx ? (b + k_nfft / 2) % k_nfft : b]; };
-    size_t peak = 0;
-    for (size_t b = 1; b < nb; ++b)
-        if (power(b) > power(peak))
-            peak = b;
-    const float limit = power(peak) * 0.1f;
-    size_t lo = peak, hi = peak;
-    while (lo > 0 && power(lo - 1) >= limit)
-        --lo;
-    while (hi + 1 < nb && power(hi + 1) >= limit)
-        ++hi;
-    const double bin = d_rate / double(k_nfft);
-    const double first = cplx ? -d_rate / 2.0 : 0.0;
-    center = first + (double(lo) + double(hi)) / 2.0 * bin;
-    bandwidth = double(hi - lo + 1) * bin;
-    return true;
-}
-
-template <class T>
 void burst_extractor_impl<T>::emit(slot& s)
 {
     pmt::pmt_t meta = pmt::is_dict(s.meta) ? s.meta : pmt::make_dict();
@@ -276,7 +223,9 @@ void burst_extractor_impl<T>::emit(slot& s)
         !mapped && real_number(s.meta, "start", d0) && real_number(s.meta, "end", d1);
     if ((mapped || plain) && d1 > d0) {
         const size_t len = std::min(s.n - s.pre, size_t(d1 - d0));
-        if (extent(s.buf.data() + s.pre, len, center, bandwidth)) {
+        d_extent.reset();
+        d_extent.feed(s.buf.data() + s.pre, len);
+        if (d_extent.extent(d_rate, center, bandwidth)) {
             meta = pmt::dict_add(meta, pmt::mp("freq_center"), pmt::from_double(center));
             meta = pmt::dict_add(meta, pmt::mp("bandwidth"), pmt::from_double(bandwidth));
             if (d_have_freq)

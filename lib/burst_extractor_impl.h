@@ -8,7 +8,7 @@
 #ifndef INCLUDED_STREAMPROC_BURST_EXTRACTOR_IMPL_H
 #define INCLUDED_STREAMPROC_BURST_EXTRACTOR_IMPL_H
 
-#include <gnuradio/fft/fft.h>
+#include "event_extent.h"
 #include <gnuradio/streamproc/burst_extractor.h>
 #include <atomic>
 #include <vector>
@@ -58,10 +58,7 @@ private:
     void emit_ready(bool flush);
     void emit(slot& s);
     // frequency extent of an event's samples (see the header)
-    static constexpr size_t k_nfft = 256, k_max_segments = 64;
-    gr::fft::fft_complex_fwd d_fft{ int(k_nfft), 1 };
-    std::vector<float> d_window, d_psd;
-    bool extent(const T* x, size_t n, double& center, double& bandwidth);
+    extent_accumulator<T> d_extent;
 
 public:
     burst_extractor_impl(size_t pre, size_t post, size_t max_length, double sample_rate);

@@ -212,6 +212,7 @@ void event_detector_engine::open_at(uint64_t n)
     d_cur.noise_floor = d_floor;
     d_cur.peak_power = d_sum * (1.0 / double(d_cfg.window)); // as s[n] in process()
     d_cur.peak_index = n >= d_delay ? n - d_delay : 0;
+    note(event_step::open, start);
 }
 
 namespace {
@@ -684,6 +685,8 @@ void event_detector_engine::step(uint64_t n,
             if (too_long && smooth > d_on) {
                 open_at(n); // a long signal goes on as the next event
                 d_cur.start = end;
+                if (d_steps)
+                    d_steps->back().offset = d_origin + end;
                 d_cur.energy = d_gap_energy;
                 d_gap_energy = 0.0;
                 // merging a truncated piece back would undo the limit
@@ -718,6 +721,7 @@ void event_detector_engine::step(uint64_t n,
                 d_cur = merged;
                 d_cur_certain = d_wait_certain;
                 d_waiting = false;
+                note(event_step::merge, d_cur.start);
             } else {
                 settle(d_wait, out);
                 d_waiting = false;
@@ -745,6 +749,7 @@ void event_detector_engine::close_at(uint64_t end, bool truncated)
     d_wait = d_cur;
     d_wait_certain = d_cur_certain;
     d_waiting = true;
+    note(event_step::close, end);
 }
 
 void event_detector_engine::flush_waiting(uint64_t n,
@@ -766,6 +771,7 @@ void event_detector_engine::settle(detected_event& ev, std::vector<detected_even
     const uint64_t duration = ev.end - ev.start;
     if (duration < d_cfg.min_duration) {
         ++d_dropped_short;
+        note(event_step::drop, ev.start);
         return;
     }
     if (d_cfg.max_rate > 0.0) {
@@ -776,6 +782,7 @@ void event_detector_engine::settle(detected_event& ev, std::vector<detected_even
         d_token_time = std::max(d_token_time, ev.end);
         if (d_tokens < 1.0) {
             ++d_dropped_rate;
+            note(event_step::drop, ev.start);
             return;
         }
         d_tokens -= 1.0;
@@ -795,6 +802,7 @@ void event_detector_engine::settle(detected_event& ev, std::vector<detected_even
     e.peak_index += d_origin;
     if (d_edges)
         d_edges->push_back(event_edge{ d_origin + ev.end - 1, false });
+    note(event_step::emit, ev.start, out.size() - 1);
 }
 
 void event_detector_engine::finish(std::vector<detected_event>& out,

@@ -71,6 +71,10 @@ struct STREAMPROC_API detected_event {
     double snr_db = 0.0;      //!< 10 log10(mean_power / noise_floor); 0 without a floor
     bool truncated = false;   //!< closed by max_duration or by the end of the stream
     uint64_t merged = 0;      //!< events merged into this one (merge_gap)
+    //! frequency extent (Hz, relative to the band's centre), when has_extent: not set
+    //! by the engine (it sees powers only) but by event_detector (event_extent.h)
+    double freq_center = 0.0, bandwidth = 0.0;
+    bool has_extent = false;
 };
 
 //! What the detector saw in one window-sized chunk (event_detector's diagnostics).
@@ -84,6 +88,24 @@ struct STREAMPROC_API chunk_diagnostics {
 struct STREAMPROC_API event_edge {
     uint64_t offset = 0; //!< start: the event's first sample; end: its last (end - 1)
     bool start = false;  //!< true for the start, false for the end
+};
+
+/*!
+ * What happened to the events in a process() or finish() call, in order (for a caller
+ * that follows the samples of events, as event_detector does for their frequency
+ * extent; see event_detector_engine::set_steps()). Offsets are stream positions.
+ */
+struct STREAMPROC_API event_step {
+    enum kind_t : uint8_t {
+        open,  //!< an event opens; it starts at offset (the open one)
+        merge, //!< the event that just opened merges into the waiting one (it goes on)
+        close, //!< the open event closes; it ends at offset and waits
+        emit,  //!< the waiting event is emitted: out[index]
+        drop   //!< the waiting event is dropped (too short, rate cap)
+    };
+    kind_t kind = open;
+    uint64_t offset = 0;
+    size_t index = 0;
 };
 
 /*!
@@ -179,6 +201,19 @@ public:
      * order; those of the held first horizon when it is run). nullptr: none.
      */
     void set_diagnostics(std::vector<chunk_diagnostics>* out) { d_diag = out; }
+    /*!
+     * While \p out is set, process(), finish() and restart() append an event_step for
+     * every open, merge, close, emit and drop (nullptr: none). An open event's samples
+     * are those from its start; its end, when it closes, is at least
+     * samples() - window / 2 - 1 of the last call (so a caller may take its samples up
+     * to samples() - window / 2 while it is open, lagging behind).
+     */
+    void set_steps(std::vector<event_step>* out) { d_steps = out; }
+    //! Samples of the stream's start held until the floor is known (0 with a fixed
+    //! floor): process() runs them through the detection only when they are complete.
+    size_t held_samples() const { return d_warm.size(); }
+    //! Whether the stream's first held_samples() are still being held.
+    bool holding() const { return d_warming; }
     //! Back to the state of a new stream (the settings stay).
     void reset();
     //! Samples to the next chunk boundary when nothing is going on mid-chunk, else 0.
@@ -269,6 +304,12 @@ private:
     bool d_warming = false;
     bool d_replaying = false;
     std::vector<chunk_diagnostics>* d_diag = nullptr;
+    std::vector<event_step>* d_steps = nullptr;
+    void note(event_step::kind_t kind, uint64_t offset, size_t index = 0)
+    {
+        if (d_steps)
+            d_steps->push_back(event_step{ kind, d_origin + offset, index });
+    }
     static constexpr size_t k_sum_batch = 16; // quiet chunks summed at a time
     double d_on = 0.0, d_off = 0.0;
 

@@ -10,6 +10,7 @@
 #endif
 
 #include "event_detector_impl.h"
+#include "event_extent.h"
 #include "event_record.h"
 #include "ols_engine.h"
 #include "pmt_values.h"
@@ -112,6 +113,8 @@ event_detector_impl<T>::event_detector_impl(const detector_config& config, bool 
                        std::max(upstream_buffer::default_items, 4 * (d_latency + 1)));
     d_events.reserve(1024);
     d_edges.reserve(1024);
+    d_steps.reserve(1024);
+    size_extent_buffers(d_engine.config());
     d_diag.reserve(2 * k_chunk + 1);
     d_tags.reserve(16);
     this->message_port_register_out(d_port);
@@ -188,6 +191,7 @@ void event_detector_impl<T>::change(const detector_config& c)
             "event_detector: with tag_edges the edge latency is fixed at construction (" +
             std::to_string(d_latency) + " samples); these settings need " +
             std::to_string(event_detector_engine::latency_of(c)));
+    size_extent_buffers(c);
     if (!d_ran) { // not started: a new stream anyway
         d_engine = event_detector_engine(c);
         d_pending = false;
@@ -204,7 +208,12 @@ void event_detector_impl<T>::apply_pending(bool has_output)
         return;
     d_pending = false;
     d_events.clear();
+    d_steps.clear();
+    d_engine.set_steps(&d_steps);
     d_engine.restart(d_next, d_events, d_edges);
+    d_engine.set_steps(nullptr);
+    follow_events(nullptr, d_seen, 0);
+    restart_extent();
     for (const auto& ev : d_events)
         post(ev);
     if (d_tag_edges)
@@ -321,6 +330,7 @@ bool event_detector_impl<T>::start()
         d_engine.reset();
         std::fill(d_pre_buf.begin(), d_pre_buf.end(), 0.0f);
         d_seen = 0;
+        restart_extent();
         d_finished = false;
         d_refs[0] = reference{};
         d_nrefs = 1;
@@ -422,6 +432,9 @@ void event_detector_impl<T>::post(const detected_event& ev)
     r.time = time;
     r.has_freq = ref.have_freq;
     r.freq = ref.freq;
+    r.has_extent = ev.has_extent;
+    r.freq_center = ev.freq_center;
+    r.bandwidth = ev.bandwidth;
     r.mapped = D != 1 || d_map_delay != 0;
     r.stream_start = ev.start;
     r.stream_end = ev.end;
@@ -459,7 +472,11 @@ void event_detector_impl<T>::finish_stream(bool has_output)
         return;
     d_finished = true;
     d_events.clear();
+    d_steps.clear();
+    d_engine.set_steps(&d_steps);
     d_engine.finish(d_events, d_edges);
+    d_engine.set_steps(nullptr);
+    follow_events(nullptr, d_seen, 0);
     for (const auto& ev : d_events)
         post(ev);
     if (d_tag_edges) {
@@ -618,18 +635,137 @@ void event_detector_impl<T>::detect_piece(const T* in,
             const size_t b = d_engine.quiet_until_boundary();
             k = b > 0 ? std::min(end - done, b) : end - done;
         }
+        if (d_engine.holding()) { // the extent may need them once the floor is known
+            const size_t take = std::min(k, d_held.size() - d_held_n);
+            std::copy(in + done, in + done + take, d_held.begin() + ptrdiff_t(d_held_n));
+            d_held_n += take;
+        }
         to_power(in + done, d_power.data(), k);
         d_events.clear();
+        d_steps.clear();
+        d_engine.set_steps(&d_steps);
         if (d_tag_edges)
             d_engine.process(d_power.data(), k, d_events, d_edges);
         else
             d_engine.process(d_power.data(), k, d_events);
+        d_engine.set_steps(nullptr);
+        follow_events(in, first, n);
         for (const auto& ev : d_events)
             post(ev);
         if (d_tag_edges)
             tag_edges(has_output);
         done += k;
     }
+    keep_tail(in, first, n);
+}
+
+template <class T>
+void event_detector_impl<T>::size_extent_buffers(const detector_config& c)
+{
+    // (with d_setlock held, or from the constructor: never in work())
+    const size_t held =
+        c.fixed_floor ? 0 : event_detector_engine::k_sub_blocks * size_t(c.sub_block());
+    if (d_held.size() < held)
+        d_held.resize(held);
+    if (d_tail.size() < c.window + 1)
+        d_tail.resize(c.window + 1);
+}
+
+template <class T>
+void event_detector_impl<T>::restart_extent()
+{
+    // a new stream (or a restarted one) from the engine's next sample
+    d_held_from = d_engine.samples();
+    d_held_n = 0;
+    d_ext_open = false;
+}
+
+template <class T>
+void event_detector_impl<T>::extent_feed(uint64_t to,
+                                         const T* piece,
+                                         uint64_t first,
+                                         size_t n)
+{
+    // the open event's samples [d_ext_pos, to), from the piece, the held stream start
+    // or the tail (in that order)
+    while (d_ext_pos < to) {
+        const uint64_t pos = d_ext_pos;
+        const T* from = nullptr;
+        uint64_t avail = 0;
+        if (piece && pos >= first && pos < first + n) {
+            from = piece + (pos - first);
+            avail = first + n - pos;
+        } else if (pos >= d_held_from && pos < d_held_from + d_held_n) {
+            from = d_held.data() + (pos - d_held_from);
+            avail = d_held_from + d_held_n - pos;
+        } else if (pos < d_tail_end && pos + d_tail_n >= d_tail_end) {
+            from = d_tail.data() + (d_tail_n - (d_tail_end - pos));
+            avail = d_tail_end - pos;
+        } else { // not kept (cannot happen: see event_detector_engine::set_steps)
+            d_ext_pos = to;
+            return;
+        }
+        const size_t take = size_t(std::min<uint64_t>(avail, to - pos));
+        d_ext_cur.feed(from, take);
+        d_ext_pos += take;
+    }
+}
+
+template <class T>
+void event_detector_impl<T>::follow_events(const T* piece, uint64_t first, size_t n)
+{
+    const double rate = d_engine.config().sample_rate;
+    for (const event_step& st : d_steps) {
+        switch (st.kind) {
+        case event_step::open:
+            d_ext_cur.reset();
+            d_ext_pos = st.offset;
+            d_ext_open = true;
+            break;
+        case event_step::merge: // the waiting event goes on from the new start
+            std::swap(d_ext_cur, d_ext_wait);
+            d_ext_cur.gap();
+            break;
+        case event_step::close:
+            extent_feed(st.offset, piece, first, n);
+            std::swap(d_ext_cur, d_ext_wait);
+            d_ext_open = false;
+            break;
+        case event_step::emit: {
+            detected_event& ev = d_events[st.index];
+            ev.has_extent = d_ext_wait.extent(rate, ev.freq_center, ev.bandwidth);
+            break;
+        }
+        case event_step::drop:
+            break;
+        }
+    }
+    // the open event's samples up to where its end can be (see set_steps())
+    const uint64_t lag = d_engine.config().window / 2;
+    const uint64_t done = d_engine.samples();
+    if (d_ext_open && done > lag)
+        extent_feed(done - lag, piece, first, n);
+}
+
+template <class T>
+void event_detector_impl<T>::keep_tail(const T* piece, uint64_t first, size_t n)
+{
+    // the last d_tail.size() samples before the next piece
+    const size_t cap = d_tail.size();
+    if (d_tail_end != first)
+        d_tail_n = 0; // a new stream
+    if (n >= cap) {
+        std::copy(piece + (n - cap), piece + n, d_tail.begin());
+        d_tail_n = cap;
+    } else {
+        const size_t keep = std::min(d_tail_n, cap - n);
+        std::copy(d_tail.begin() + ptrdiff_t(d_tail_n - keep),
+                  d_tail.begin() + ptrdiff_t(d_tail_n),
+                  d_tail.begin());
+        std::copy(piece, piece + n, d_tail.begin() + ptrdiff_t(keep));
+        d_tail_n = keep + n;
+    }
+    d_tail_end = first + n;
 }
 
 template <class T>

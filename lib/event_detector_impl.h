@@ -9,6 +9,7 @@
 #define INCLUDED_STREAMPROC_EVENT_DETECTOR_IMPL_H
 
 #include "event_detector_engine.h"
+#include "event_extent.h"
 #include "upstream_buffer.h"
 #include <gnuradio/streamproc/event_detector.h>
 #include <volk/volk_alloc.hh>
@@ -99,6 +100,26 @@ private:
     volk::vector<float> d_pre_buf;
     volk::vector<T> d_pre_out;
     volk::vector<float> d_pre_tmp;
+    // Frequency extent of each event (event_extent.h): the accumulators of the open
+    // event and of the waiting one, fed from the engine's event_steps. Samples it may
+    // still need: the stream's held start (while the engine holds it, positions
+    // [d_held_from, d_held_from + d_held_n)) and the d_tail_n samples before position
+    // d_tail_end (the current piece's start).
+    extent_accumulator<T> d_ext_cur, d_ext_wait;
+    bool d_ext_open = false;
+    uint64_t d_ext_pos = 0; // the open event's next sample to feed
+    std::vector<event_step> d_steps;
+    std::vector<T> d_held;
+    uint64_t d_held_from = 0;
+    size_t d_held_n = 0;
+    std::vector<T> d_tail;
+    uint64_t d_tail_end = 0;
+    size_t d_tail_n = 0;
+    void size_extent_buffers(const detector_config& c);
+    void restart_extent();
+    void follow_events(const T* piece, uint64_t first, size_t n);
+    void extent_feed(uint64_t to, const T* piece, uint64_t first, size_t n);
+    void keep_tail(const T* piece, uint64_t first, size_t n);
     void post(const detected_event& ev);
     void bad_tag(const gr::tag_t& t);
     void tag_edges(bool has_output);

@@ -28,11 +28,11 @@ namespace gr {
 namespace streamproc {
 
 namespace {
-const char* const k_csv_fields_text[] = { "id",         "start",       "end",
-                                          "duration",   "time",        "freq",
-                                          "peak_power", "peak_index",  "mean_power",
-                                          "energy",     "noise_floor", "snr_db",
-                                          "truncated",  "merged",      "utc" };
+const char* const k_csv_fields_text[] = {
+    "id",          "start",     "end",        "duration",   "time",       "freq",
+    "freq_center", "bandwidth", "peak_power", "peak_index", "mean_power", "energy",
+    "noise_floor", "snr_db",    "truncated",  "merged",     "utc"
+};
 // the same, interned once
 const std::vector<pmt::pmt_t> k_csv_keys = [] {
     std::vector<pmt::pmt_t> keys;
@@ -279,8 +279,8 @@ bool event_file_sink_impl::stop()
 
 const char* event_file_sink_impl::csv_header()
 {
-    return "id,start,end,duration,time,freq,peak_power,peak_index,mean_power,energy,"
-           "noise_floor,snr_db,truncated,merged,utc";
+    return "id,start,end,duration,time,freq,freq_center,bandwidth,peak_power,peak_index,"
+           "mean_power,energy,noise_floor,snr_db,truncated,merged,utc";
 }
 
 std::string event_file_sink_impl::format_json(const pmt::pmt_t& dict)

@@ -18,7 +18,7 @@ namespace streamproc {
 namespace {
 
 // a compact message: this tag, then the record's bytes
-constexpr char k_magic[8] = { 's', 'p', 'e', 'v', 'e', 'n', 't', '1' };
+constexpr char k_magic[8] = { 's', 'p', 'e', 'v', 'e', 'n', 't', '2' };
 } // namespace
 
 pmt::pmt_t event_record::to_dict() const
@@ -28,7 +28,7 @@ pmt::pmt_t event_record::to_dict() const
     static const auto keys = [] {
         std::vector<std::pair<std::string, pmt::pmt_t>> k;
         event_record all;
-        all.has_freq = all.mapped = true;
+        all.has_freq = all.mapped = all.has_extent = true;
         all.visit([&k](const char* name, auto) { k.emplace_back(name, pmt::mp(name)); });
         return k;
     }();
@@ -52,7 +52,7 @@ pmt::pmt_t event_record::to_dict() const
 
 namespace {
 // The blob: the magic, then the numbers (8 bytes each), then the flags (1 byte each).
-constexpr size_t k_numbers = 14, k_flags = 3;
+constexpr size_t k_numbers = 16, k_flags = 4;
 constexpr size_t k_blob_size = sizeof(k_magic) + 8 * k_numbers + k_flags;
 } // namespace
 
@@ -79,9 +79,12 @@ pmt::pmt_t event_record::to_blob() const
     put(snr_db);
     put(time);
     put(freq);
+    put(freq_center);
+    put(bandwidth);
     *p++ = truncated;
     *p++ = has_freq;
     *p++ = mapped;
+    *p++ = has_extent;
     return pmt::make_blob(buf, sizeof(buf));
 }
 
@@ -111,9 +114,12 @@ bool event_record::from_blob(const pmt::pmt_t& msg, event_record& out)
     get(out.snr_db);
     get(out.time);
     get(out.freq);
+    get(out.freq_center);
+    get(out.bandwidth);
     out.truncated = p[0] != 0;
     out.has_freq = p[1] != 0;
     out.mapped = p[2] != 0;
+    out.has_extent = p[3] != 0;
     return out.end >= out.start; // duration = end - start
 }
 

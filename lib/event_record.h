@@ -28,7 +28,8 @@ struct STREAMPROC_API event_record {
     uint64_t id = 0, start = 0, end = 0, peak_index = 0, merged = 0;
     double peak_power = 0.0, mean_power = 0.0, energy = 0.0, noise_floor = 0.0;
     double snr_db = 0.0, time = 0.0, freq = 0.0;
-    bool truncated = false, has_freq = false, mapped = false;
+    double freq_center = 0.0, bandwidth = 0.0; //!< frequency extent, when has_extent
+    bool truncated = false, has_freq = false, mapped = false, has_extent = false;
     uint64_t stream_start = 0, stream_end = 0; //!< the detector's own, when mapped
 
     /*!
@@ -54,6 +55,12 @@ struct STREAMPROC_API event_record {
         f("time", time);
         if (has_freq)
             f("freq", freq);
+        if (has_extent) {
+            f("freq_center", freq_center);
+            f("bandwidth", bandwidth);
+            if (has_freq)
+                f("freq_center_abs", freq + freq_center);
+        }
         if (mapped) {
             f("stream_start", stream_start);
             f("stream_end", stream_end);
@@ -61,8 +68,8 @@ struct STREAMPROC_API event_record {
     }
 
     //! The event dict: id, start, end, duration, peak_power, peak_index, mean_power,
-    //! energy, noise_floor, snr_db, truncated, merged, time, [freq], [stream_start,
-    //! stream_end].
+    //! energy, noise_floor, snr_db, truncated, merged, time, [freq], [freq_center,
+    //! bandwidth, [freq_center_abs]], [stream_start, stream_end].
     pmt::pmt_t to_dict() const;
     //! A blob holding this record (compact messages).
     pmt::pmt_t to_blob() const;

@@ -34,8 +34,8 @@ from .errors import RunError, UsageError
 from .formats import EXTENSIONS, open_recording
 
 DEFAULT_CHUNK = 512 << 20  # bytes of samples per range (a task costs ~0.4 s of start-up: docs/batch.md)
-CSV_FIELDS = ("id", "start", "end", "duration", "time", "freq", "peak_power", "peak_index", "mean_power",
-              "energy", "noise_floor", "snr_db", "truncated", "merged", "utc")
+CSV_FIELDS = ("id", "start", "end", "duration", "time", "freq", "freq_center", "bandwidth", "peak_power",
+              "peak_index", "mean_power", "energy", "noise_floor", "snr_db", "truncated", "merged", "utc")
 
 
 # ------------------------------------------------------------------ inputs

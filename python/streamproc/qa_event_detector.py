@@ -124,6 +124,7 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
 
     def close(ev, end, truncated, at):
         ev["end"] = end
+        ev["parts"][-1][1] = end
         ev["truncated"] = ev["truncated"] or truncated
         ev["peak_index"] = min(max(ev["peak_index"], ev["start"]), end - 1)
         st["wait"], st["wait_closed_at"] = ev, at
@@ -134,11 +135,12 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
         if wait is not None:
             start = max(start, wait["end"])
         new = {"start": min(start, n), "noise_floor": st["floor"], "peak_power": s[n],
-               "peak_index": corrected(n), "truncated": False, "merged": 0}
+               "peak_index": corrected(n), "truncated": False, "merged": 0,
+               "parts": [[min(start, n), None]]}
         if wait is not None:
             fits = max_duration == 0 or corrected(n) < wait["start"] + max_duration
             if new["start"] - wait["end"] < merge_gap and not wait["truncated"] and fits:
-                new = dict(wait, merged=wait["merged"] + 1)
+                new = dict(wait, merged=wait["merged"] + 1, parts=wait["parts"] + new["parts"])
                 if s[n] > new["peak_power"]:
                     new["peak_power"], new["peak_index"] = s[n], corrected(n)
             else:
@@ -172,7 +174,8 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
                     closed = st["wait"]
                     st["wait"] = None
                     st["cur"] = {"start": end, "noise_floor": st["floor"], "peak_power": s[t],
-                                 "peak_index": corrected(t), "truncated": False, "merged": 0}
+                                 "peak_index": corrected(t), "truncated": False, "merged": 0,
+                                 "parts": [[end, None]]}
                     settle(closed)
                 n = t + 1
                 continue
@@ -204,6 +207,51 @@ def reference_events(p, window=64, threshold_db=10.0, relative=True, hysteresis_
     if st["wait"] is not None:
         settle(st["wait"])
     return out
+
+
+def reference_extent(x, parts, rate, nfft=256, level=8):
+    """The frequency extent of an event (docs/event_detector.md) from the input x and
+    the event's parts (one, or several for merged events: the gaps are left out), in
+    float64: segments of nfft samples from each part's start, numbered on across parts,
+    the first `level` used, then 4 per doubling; Hann; summed power spectra; the run of
+    bins around the strongest within 10 dB. Returns (centre, bandwidth, clear): clear
+    is False when a bin next to the run is within 0.1 % of the limit (float32 sums may
+    decide it either way)."""
+    def used(k):
+        if k < level:
+            return True
+        j = int(math.floor(math.log2(k / level))) + 1
+        return k % (1 << j) == 0
+
+    win = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(nfft) / nfft)
+    segs, k, partial = [], 0, None
+    for a, b in parts:
+        m = (b - a) // nfft
+        for i in range(m):
+            if used(k):
+                segs.append(x[a + i * nfft:a + (i + 1) * nfft])
+            k += 1
+        partial = x[a + m * nfft:b]
+    if not segs:
+        if k > 0 or len(partial) == 0:
+            return None
+        segs = [np.concatenate((partial, np.zeros(nfft - len(partial), x.dtype)))]
+    psd = sum(np.abs(np.fft.fft(np.asarray(g, np.complex128) * win)) ** 2 for g in segs)
+    if np.iscomplexobj(x):
+        power, first = np.fft.fftshift(psd), -rate / 2
+    else:
+        power, first = psd[:nfft // 2 + 1], 0.0
+    peak = int(np.argmax(power))
+    limit = power[peak] * 0.1
+    lo = hi = peak
+    while lo > 0 and power[lo - 1] >= limit:
+        lo -= 1
+    while hi + 1 < len(power) and power[hi + 1] >= limit:
+        hi += 1
+    near = [power[i] for i in (lo - 1, hi + 1) if 0 <= i < len(power)]
+    clear = all(abs(v - limit) > 1e-3 * limit for v in near) and \
+        np.sum(np.abs(power - power[peak]) < 1e-3 * power[peak]) == 1
+    return first + (lo + hi) / 2 * rate / nfft, (hi - lo + 1) * rate / nfft, clear
 
 
 def bursty(n, bursts, snr_db, complex_in, seed):
@@ -313,6 +361,83 @@ class qa_event_detector(gr_unittest.TestCase):
                 got, _, _ = run_block(x, **cfg)
                 self.assertGreater(len(ref), 3, cfg)
                 self.assert_same_events(got, ref, "complex=%s %s" % (complex_in, cfg))
+
+    def assert_extents(self, got, ref, x, rate, what):
+        """Each event's freq_center and bandwidth against reference_extent()."""
+        self.assertEqual(len(got), len(ref), what)
+        clear = 0
+        for g, r in zip(got, ref):
+            centre, width, ok = reference_extent(x, r["parts"], rate)
+            if not ok:  # a bin at the -10 dB limit: within a bin
+                self.assertAlmostEqual(g["freq_center"], centre, delta=rate / 256 + 1e-6, msg=what)
+                self.assertAlmostEqual(g["bandwidth"], width, delta=2 * rate / 256 + 1e-6, msg=what)
+                continue
+            clear += 1
+            self.assertEqual((g["freq_center"], g["bandwidth"]), (centre, width), "%s: %s" % (what, r))
+        self.assertGreater(clear, len(ref) // 2, what)
+
+    def test_010_frequency_extent(self):
+        """freq_center/bandwidth of every event = reference_extent() of its samples:
+        tones and noise bands at random frequencies, events shorter than one segment and
+        over 100 segments long, merged and truncated events, events held with the floor's
+        first horizon and after it, a fixed floor; real and complex; work calls of 1, 7
+        and any size; freq_center_abs with rx_freq."""
+        from scipy import signal as sps
+        rate = 2e6
+        for complex_in in (False, True):
+            rng = np.random.default_rng(77 + complex_in)
+            n = 400_000
+            x = rng.standard_normal(n) + (1j * rng.standard_normal(n) if complex_in else 0)
+            x *= np.sqrt(0.5) if complex_in else 1.0
+            bursts = random_bursts(rng, n, 40, 100, 6000) + [(150_000, 30_000), (300_000, 90)]
+            for k, (a, length) in enumerate(bursts):
+                t = np.arange(length)
+                f = rng.uniform(-0.45, 0.45) if complex_in else rng.uniform(0.02, 0.45)
+                amp = 10 ** (rng.uniform(15, 30) / 20)
+                if k % 3 == 2:  # a noise band 0.02 .. 0.1 fs wide
+                    h = sps.firwin(127, rng.uniform(0.01, 0.05), fs=1.0) * np.exp(2j * np.pi * f * np.arange(127))
+                    v = sps.lfilter(h, 1.0, rng.standard_normal(length + 200) + 1j * rng.standard_normal(length + 200))
+                    sig = v[200:] / np.sqrt(np.mean(np.abs(v[200:]) ** 2))
+                else:
+                    sig = np.exp(2j * np.pi * f * t + 1j * rng.uniform(0, 6.28))
+                x[a:a + length] += amp * (sig if complex_in else np.sqrt(2) * sig.real)
+            x = x.astype(np.complex64 if complex_in else np.float32)
+            tag = gr.tag_t()
+            tag.offset, tag.key, tag.value = 0, pmt.intern("rx_freq"), pmt.from_double(868e6)
+            for cfg in ({}, {"merge_gap": 2000, "min_duration": 50}, {"max_duration": 1000, "window": 32}):
+                ref = ref_of(x, sample_rate=rate, **cfg)
+                self.assertGreater(len(ref), 10, cfg)
+                self.assertTrue(any(len(r["parts"]) > 1 for r in ref) or "merge_gap" not in cfg)
+                for m in (None, 7, 1):
+                    if m == 1 and cfg:
+                        continue  # (slow; the default config covers one-item calls)
+                    got, _, _ = run_block(x, max_noutput=m, tags=[tag], sample_rate=rate, **cfg)
+                    what = "complex=%s %s max_noutput=%s" % (complex_in, cfg, m)
+                    self.assert_same_events(got, ref, what)
+                    self.assert_extents(got, ref, x, rate, what)
+                    for g in got:
+                        self.assertEqual(g["freq_center_abs"], 868e6 + g["freq_center"])
+            # a fixed floor: nothing held at the start
+            p = power_of(x)
+            floor_db = 10 * math.log10(float(np.median(p)))
+            ref = ref_of(x, sample_rate=rate, floor_db=floor_db)
+            got, _, _ = self.run_fixed(x, rate, floor_db)
+            self.assert_same_events(got, ref, "fixed floor")
+            self.assert_extents(got, ref, x, rate, "fixed floor")
+            self.assertNotIn("freq_center_abs", got[0])
+
+    def run_fixed(self, x, rate, floor_db):
+        complex_in = np.iscomplexobj(x)
+        tb = gr.top_block()
+        src = (blocks.vector_source_c if complex_in else blocks.vector_source_f)(x.tolist(), False)
+        det = (streamproc.event_detector_c if complex_in else streamproc.event_detector_f)(sample_rate=rate)
+        det.set_floor_mode(True, floor_db)
+        det.set_max_noutput_items(777)
+        dbg = blocks.message_debug()
+        tb.connect(src, det)
+        tb.msg_connect(det, "events", dbg, "store")
+        tb.run()
+        return [pmt.to_python(dbg.get_message(j)) for j in range(dbg.num_messages())], det, None
 
     def test_002_tiny_and_huge_work_calls(self):
         n = 40000
