@@ -7,6 +7,7 @@
 
 #include "event_extent.h"
 #include <type_traits>
+#include <volk/volk.h>
 #include <algorithm>
 #include <cmath>
 
@@ -30,8 +31,9 @@ const std::vector<float>& hann()
 
 template <class T>
 extent_accumulator<T>::extent_accumulator()
-    : d_fft(std::make_unique<gr::fft::fft_complex_fwd>(int(k_nfft), 1)),
+    : d_fft(std::make_unique<gr::fft::fft<T, true>>(int(k_nfft), 1)),
       d_psd(k_nfft),
+      d_mag(k_nfft),
       d_seg(k_nfft)
 {
     hann();
@@ -62,6 +64,16 @@ template <class T>
 void extent_accumulator<T>::feed(const T* x, size_t n)
 {
     while (n > 0) {
+        if (d_fill == 0 && n >= k_nfft) { // a whole segment: from x
+            if (used(d_k)) {
+                transform(x, k_nfft);
+                ++d_segments;
+            }
+            ++d_k;
+            x += k_nfft;
+            n -= k_nfft;
+            continue;
+        }
         const size_t take = std::min(n, k_nfft - d_fill);
         // a used segment's samples are kept; the first partial segment is kept too
         // (an event shorter than one segment uses it)
@@ -72,7 +84,7 @@ void extent_accumulator<T>::feed(const T* x, size_t n)
         n -= take;
         if (d_fill == k_nfft) {
             if (used(d_k)) {
-                transform(k_nfft);
+                transform(d_seg.data(), k_nfft);
                 ++d_segments;
             }
             d_fill = 0;
@@ -82,17 +94,22 @@ void extent_accumulator<T>::feed(const T* x, size_t n)
 }
 
 template <class T>
-void extent_accumulator<T>::transform(size_t len)
+void extent_accumulator<T>::transform(const T* x, size_t len)
 {
-    const std::vector<float>& w = hann();
-    gr_complex* buf = d_fft->get_inbuf();
-    for (size_t i = 0; i < len; ++i)
-        buf[i] = gr_complex(d_seg[i]) * w[i];
-    std::fill(buf + len, buf + k_nfft, gr_complex(0.0f));
+    const float* w = hann().data();
+    T* buf = d_fft->get_inbuf();
+    size_t bins;
+    if constexpr (std::is_same<T, float>::value) {
+        volk_32f_x2_multiply_32f(buf, x, w, unsigned(len));
+        bins = k_nfft / 2 + 1;
+    } else {
+        volk_32fc_32f_multiply_32fc(buf, x, w, unsigned(len));
+        bins = k_nfft;
+    }
+    std::fill(buf + len, buf + k_nfft, T(0.0f));
     d_fft->execute();
-    const gr_complex* out = d_fft->get_outbuf();
-    for (size_t i = 0; i < k_nfft; ++i)
-        d_psd[i] += std::norm(out[i]);
+    volk_32fc_magnitude_squared_32f(d_mag.data(), d_fft->get_outbuf(), unsigned(bins));
+    volk_32f_x2_add_32f(d_psd.data(), d_psd.data(), d_mag.data(), unsigned(bins));
 }
 
 template <class T>
@@ -103,7 +120,7 @@ bool extent_accumulator<T>::extent(double sample_rate, double& center, double& b
         // event's first: after a gap the partial segment is not the event's start)
         if (d_fill == 0 || d_k != 0)
             return false;
-        transform(d_fill);
+        transform(d_seg.data(), d_fill);
         d_segments = 1;
         d_fill = 0;
     }

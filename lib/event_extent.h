@@ -31,8 +31,8 @@ namespace streamproc {
  * segment uses its samples zero-padded to 256; otherwise a partial last segment is not
  * used. A gap (samples between two merged events) restarts the segment boundaries at
  * the next sample (the numbering goes on). Each segment used is multiplied by a
- * periodic Hann window and transformed (real input as complex with zero imaginary
- * part); the power spectra are summed. Extent: the strongest bin (frequency order
+ * periodic Hann window and transformed (a real FFT for real input); the power
+ * spectra are summed. Extent: the strongest bin (frequency order
  * -fs/2 .. fs/2 for complex input, 0 .. fs/2 for real; the first of equals), widened
  * to both sides while the neighbouring bins stay at or above a tenth of it; centre =
  * the middle of that run, bandwidth = (bins in the run) x fs / 256. The resolution is
@@ -58,10 +58,11 @@ public:
 private:
     //! Whether segment k is one of those used.
     static bool used(uint64_t k);
-    void transform(size_t len);
+    void transform(const T* x, size_t len);
 
-    std::unique_ptr<gr::fft::fft_complex_fwd> d_fft; // (movable: blocks swap slots)
-    std::vector<float> d_psd;
+    // real input: a real FFT (129 bins); movable: blocks swap accumulators
+    std::unique_ptr<gr::fft::fft<T, true>> d_fft;
+    std::vector<float> d_psd, d_mag;
     std::vector<T> d_seg; // the current segment's samples (when used)
     size_t d_fill = 0;    // samples of the current segment seen
     uint64_t d_k = 0;     // index of the current segment

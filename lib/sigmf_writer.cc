@@ -173,7 +173,14 @@ std::string sigmf_writer::annotation_json(const pmt::pmt_t& ev) const
             if (f.first <= start)
                 freq = f.second;
     }
-    if (!std::isnan(freq) && d_rate > 0.0) {
+    // the event's own band when the detector measured it, else the capture's
+    const double center = number_of(ev, "freq_center", NAN);
+    const double width = number_of(ev, "bandwidth", NAN);
+    if (!std::isnan(freq) && std::isfinite(center) && std::isfinite(width) &&
+        width > 0.0) {
+        a["core:freq_lower_edge"] = freq + center - width / 2;
+        a["core:freq_upper_edge"] = freq + center + width / 2;
+    } else if (!std::isnan(freq) && d_rate > 0.0) {
         a["core:freq_lower_edge"] = freq - d_rate / 2;
         a["core:freq_upper_edge"] = freq + d_rate / 2;
     }

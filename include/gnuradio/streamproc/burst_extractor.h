@@ -33,9 +33,10 @@ namespace streamproc {
  * (UHD tuple, of the first sample) when such tags came with the stream; and the event's
  * frequency extent: freq_center and bandwidth (Hz, relative to the centre of the band;
  * freq_center_abs = rx_freq + freq_center when rx_freq is known) of its averaged
- * spectrum (Hann-windowed 256-point FFTs, hop 128, at most 64 of them spread over the
- * event: bounded cost): the run of bins around the strongest within 10 dB of it, its
- * middle and its width (a resolution of sample_rate / 256). PDUs go out
+ * spectrum over [start, end), by event_detector's rule (Hann-windowed 256-point FFTs,
+ * the first 8 segments and then 4 per doubling of the length: bounded cost; the run of
+ * bins around the strongest within 10 dB of it, its middle and its width; a resolution
+ * of sample_rate / 256). PDUs go out
  * in event order, as soon as the post padding is in (the last ones when the input
  * ends). Memory: a ring of pre samples and, per burst in progress, max_length samples
  * (two preallocated; bursts overlapping in their padding take more, at most 16, then

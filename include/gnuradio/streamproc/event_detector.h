@@ -35,8 +35,11 @@ namespace streamproc {
  * (absolute input sample indices, half-open, corrected for the smoothing delay),
  * duration, peak_power, peak_index, mean_power, energy, noise_floor, snr_db,
  * truncated, merged, time (start / sample_rate, offset by the last rx_time tag before
- * it) and freq (the last rx_freq tag, when one was seen). After set_index_map() the
- * positions are those of the input of an upstream filter (see there).
+ * it), freq (the last rx_freq tag, when one was seen) and the frequency extent of the
+ * event's averaged spectrum: freq_center and bandwidth (Hz, relative to the band's
+ * centre; resolution sample_rate / 256) and freq_center_abs (freq + freq_center, with
+ * an rx_freq tag). After set_index_map() the positions are those of the input of an
+ * upstream filter (see there).
  *
  * Optional diagnostics on outputs 1, 2, 3 (float, one value per window-sized chunk;
  * output 0 must be connected too): the chunk's smoothed power at its last sample, the

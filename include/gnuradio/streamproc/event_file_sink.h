@@ -23,8 +23,8 @@ namespace streamproc {
  * Message-only block with input port "events". "jsonl": one JSON object per line with
  * the dict's keys (numbers, booleans, strings). "csv": a header line (written when the
  * file is new or empty) and the fields id, start, end, duration, time, freq,
- * peak_power, peak_index, mean_power, energy, noise_floor, snr_db, truncated, merged,
- * utc (the ISO 8601 time live runs add; empty otherwise).
+ * freq_center, bandwidth, peak_power, peak_index, mean_power, energy, noise_floor,
+ * snr_db, truncated, merged, utc (the ISO 8601 time live runs add; empty otherwise).
  * Every line is written with one write() and flushed, so killing the process loses no
  * event that reached the block. An existing file is appended to unless overwrite is
  * set. A message that is not a dict is ignored with a warning. A write that fails

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(burst_extractor.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(61a86d89d7071023eefd88ca93546287)                     */
+/* BINDTOOL_HEADER_FILE_HASH(bfec27bb044a1f509a1863c898cdeb41)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

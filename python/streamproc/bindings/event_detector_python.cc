@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(f5835c9c1e6246d08098c74fcf759cbc)                     */
+/* BINDTOOL_HEADER_FILE_HASH(d3e2015f4f5782a6bbe2091acc4656f1)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_file_sink.h)                                         */
-/* BINDTOOL_HEADER_FILE_HASH(205a36d317809482e7f1593eb1fbce01)                     */
+/* BINDTOOL_HEADER_FILE_HASH(40c0c0ba9e0a352203145525412ed3b1)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
