@@ -42,11 +42,15 @@ namespace streamproc {
 class upstream_buffer
 {
 public:
-    //! Items of input the buffer in front of a block should hold (128-256 KiB of
-    //! float or complex): 32 Ki complex items were enough in the measurement above;
-    //! 64 Ki made blocks behind a slow default-buffer upstream slower (their input
-    //! left the L2 cache).
-    static constexpr size_t default_items = size_t(1) << 15;
+    //! Items of input the buffer in front of a block should hold (1 MiB of float, 2
+    //! MiB of complex; this machine's L2 holds 4 MiB per core). 32 Ki items were
+    //! enough in the measurement above; 256 Ki were 5-20 % faster again behind
+    //! default-buffer upstreams in alternated runs of 2026-11-28 (medians of 3, in
+    //! Msamples/s, 32 Ki -> 256 Ki: ols_fir_fff 129 taps behind vector_source -> head
+    //! 237 -> 274, ols_fir_ccc 155 -> 167, ols_fir_ccf(8) 1025 taps behind
+    //! blocks.file_source 210 -> 240; 512 Ki and 1 Mi gave about the same, with more
+    //! memory), where an earlier run had found 64 Ki slower (that machine's noise).
+    static constexpr size_t default_items = size_t(1) << 18;
 
     /*!
      * Call from the constructor, after set_history() and set_relative_rate(), and
