@@ -9,8 +9,9 @@
  * fir-methods: the engine's cost per output of each FIR method (overlap-save at the
  * automatic size, the direct form) for each kind, tap count and decimation, next to
  * the model choose_method() uses; the measurements behind the constants in
- * ols_engine.cc and the crossover in docs/ols_fir.md. Not a test: run by
- * scripts/fir_methods.sh.
+ * ols_engine.cc and the crossover in docs/ols_fir.md. Not a test: run from the build
+ * tree, `lib/fir-methods` (all), `lib/fir-methods --short` or `lib/fir-methods KIND TAPS
+ * D` (one row).
  */
 
 #include "ols_engine.h"

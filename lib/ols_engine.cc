@@ -213,7 +213,7 @@ double ols_units(size_t n, size_t D, double w)
 }
 
 // Measured constants of the method choice (ns on the 2-core Xeon of the project
-// machines, engine alone, VOLK with AVX2; scripts/fir_methods.sh re-measures them), per
+// machines, engine alone, VOLK with AVX2; build/lib/fir-methods re-measures them), per
 // kind: 0 real data and taps, 1 complex data with real taps, 2 complex taps.
 struct method_constants {
     double ols_ns_per_unit; // overlap-save: ns per unit of ols_units()
