@@ -99,14 +99,17 @@ void event_detector_engine::configure(const detector_config& config)
     // quiet as it gets
     d_keep_flat = config.window == 1 || config.min_floor > 0.0;
     d_chunk_vals.assign(d_chunks_per_sub, 0.0);
-    d_warm.assign(config.fixed_floor ? 0 : k_sub_blocks * size_t(config.sub_block()),
-                  0.0f);
+    d_warm.assign(held_of(config), 0.0f);
+}
+
+size_t event_detector_engine::held_of(const detector_config& c)
+{
+    return c.fixed_floor ? 0 : k_sub_blocks * size_t(c.sub_block());
 }
 
 uint64_t event_detector_engine::latency_of(const detector_config& c)
 {
-    return c.window / 2 + c.min_duration + c.merge_gap + 1 +
-           (c.fixed_floor ? 0 : k_sub_blocks * c.sub_block());
+    return c.window / 2 + c.min_duration + c.merge_gap + 1 + held_of(c);
 }
 
 void event_detector_engine::set_thresholds(double threshold_db, double hysteresis_db)

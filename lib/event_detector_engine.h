@@ -209,10 +209,11 @@ public:
      * to samples() - window / 2 while it is open, lagging behind).
      */
     void set_steps(std::vector<event_step>* out) { d_steps = out; }
-    //! Samples of the stream's start held until the floor is known (0 with a fixed
-    //! floor): process() runs them through the detection only when they are complete.
-    size_t held_samples() const { return d_warm.size(); }
-    //! Whether the stream's first held_samples() are still being held.
+    //! Samples of the stream's start held until the floor is known, for settings \p c
+    //! (8 L; 0 with a fixed floor): process() runs them through the detection only
+    //! when they are complete.
+    static size_t held_of(const detector_config& c);
+    //! Whether the stream's first held_of(config()) samples are still being held.
     bool holding() const { return d_warming; }
     //! Back to the state of a new stream (the settings stay).
     void reset();

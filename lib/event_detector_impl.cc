@@ -663,8 +663,7 @@ template <class T>
 void event_detector_impl<T>::size_extent_buffers(const detector_config& c)
 {
     // (with d_setlock held, or from the constructor: never in work())
-    const size_t held =
-        c.fixed_floor ? 0 : event_detector_engine::k_sub_blocks * size_t(c.sub_block());
+    const size_t held = event_detector_engine::held_of(c);
     if (d_held.size() < held)
         d_held.resize(held);
     if (d_tail.size() < c.window + 1)
@@ -677,7 +676,6 @@ void event_detector_impl<T>::restart_extent()
     // a new stream (or a restarted one) from the engine's next sample
     d_held_from = d_engine.samples();
     d_held_n = 0;
-    d_ext_open = false;
 }
 
 template <class T>
@@ -720,7 +718,6 @@ void event_detector_impl<T>::follow_events(const T* piece, uint64_t first, size_
         case event_step::open:
             d_ext_cur.reset();
             d_ext_pos = st.offset;
-            d_ext_open = true;
             break;
         case event_step::merge: // the waiting event goes on from the new start
             std::swap(d_ext_cur, d_ext_wait);
@@ -729,7 +726,6 @@ void event_detector_impl<T>::follow_events(const T* piece, uint64_t first, size_
         case event_step::close:
             extent_feed(st.offset, piece, first, n);
             std::swap(d_ext_cur, d_ext_wait);
-            d_ext_open = false;
             break;
         case event_step::emit: {
             detected_event& ev = d_events[st.index];
@@ -743,7 +739,7 @@ void event_detector_impl<T>::follow_events(const T* piece, uint64_t first, size_
     // the open event's samples up to where its end can be (see set_steps())
     const uint64_t lag = d_engine.config().window / 2;
     const uint64_t done = d_engine.samples();
-    if (d_ext_open && done > lag)
+    if (d_engine.in_event() && done > lag)
         extent_feed(done - lag, piece, first, n);
 }
 

@@ -105,9 +105,8 @@ private:
     // still need: the stream's held start (while the engine holds it, positions
     // [d_held_from, d_held_from + d_held_n)) and the d_tail_n samples before position
     // d_tail_end (the current piece's start).
-    extent_accumulator<T> d_ext_cur, d_ext_wait;
-    bool d_ext_open = false;
-    uint64_t d_ext_pos = 0; // the open event's next sample to feed
+    extent_accumulator<T> d_ext_cur, d_ext_wait; // (d_ext_cur's event: in_event())
+    uint64_t d_ext_pos = 0;                      // the open event's next sample to feed
     std::vector<event_step> d_steps;
     std::vector<T> d_held;
     uint64_t d_held_from = 0;

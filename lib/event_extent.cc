@@ -65,11 +65,7 @@ void extent_accumulator<T>::feed(const T* x, size_t n)
 {
     while (n > 0) {
         if (d_fill == 0 && n >= k_nfft) { // a whole segment: from x
-            if (used(d_k)) {
-                transform(x, k_nfft);
-                ++d_segments;
-            }
-            ++d_k;
+            complete(x);
             x += k_nfft;
             n -= k_nfft;
             continue;
@@ -83,14 +79,20 @@ void extent_accumulator<T>::feed(const T* x, size_t n)
         x += take;
         n -= take;
         if (d_fill == k_nfft) {
-            if (used(d_k)) {
-                transform(d_seg.data(), k_nfft);
-                ++d_segments;
-            }
+            complete(d_seg.data());
             d_fill = 0;
-            ++d_k;
         }
     }
+}
+
+template <class T>
+void extent_accumulator<T>::complete(const T* seg)
+{
+    if (used(d_k)) {
+        transform(seg, k_nfft);
+        ++d_segments;
+    }
+    ++d_k;
 }
 
 template <class T>

@@ -58,6 +58,8 @@ public:
 private:
     //! Whether segment k is one of those used.
     static bool used(uint64_t k);
+    //! Segment d_k, whose samples are at seg, is complete.
+    void complete(const T* seg);
     void transform(const T* x, size_t len);
 
     // real input: a real FFT (129 bins); movable: blocks swap accumulators
