@@ -277,10 +277,20 @@ bool event_file_sink_impl::stop()
     return true;
 }
 
-const char* event_file_sink_impl::csv_header()
+std::vector<std::string> event_file_sink::csv_columns()
 {
-    return "id,start,end,duration,time,freq,freq_center,bandwidth,peak_power,peak_index,"
-           "mean_power,energy,noise_floor,snr_db,truncated,merged,utc";
+    return { std::begin(k_csv_fields_text), std::end(k_csv_fields_text) };
+}
+
+const std::string& event_file_sink_impl::csv_header()
+{
+    static const std::string header = [] {
+        std::string h;
+        for (const char* f : k_csv_fields_text)
+            h += (h.empty() ? "" : ",") + std::string(f);
+        return h;
+    }();
+    return header;
 }
 
 std::string event_file_sink_impl::format_json(const pmt::pmt_t& dict)

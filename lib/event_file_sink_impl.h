@@ -59,7 +59,7 @@ public:
     static void format_csv(const pmt::pmt_t& dict, std::string& out);
     //! The JSON line of a compact event, the same text as format_json(r.to_dict()).
     static void format_json(const event_record& r, std::string& out);
-    static const char* csv_header();
+    static const std::string& csv_header(); //!< the columns, comma-separated
 };
 
 } // namespace streamproc

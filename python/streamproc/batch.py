@@ -34,8 +34,6 @@ from .errors import RunError, UsageError
 from .formats import EXTENSIONS, open_recording
 
 DEFAULT_CHUNK = 512 << 20  # bytes of samples per range (a task costs ~0.4 s of start-up: docs/batch.md)
-CSV_FIELDS = ("id", "start", "end", "duration", "time", "freq", "freq_center", "bandwidth", "peak_power",
-              "peak_index", "mean_power", "energy", "noise_floor", "snr_db", "truncated", "merged", "utc")
 
 
 # ------------------------------------------------------------------ inputs
@@ -738,7 +736,8 @@ def _write_events(path, fmt, evs, several, overwrite, files, options):
     tmp = os.path.join(os.path.dirname(os.path.abspath(path)), ".%s.tmp" % os.path.basename(path))
     with open(tmp, "w", encoding="utf-8") as f:
         if fmt == "csv":
-            fields = (("file",) if several else ()) + CSV_FIELDS
+            from .streamproc_python import event_file_sink
+            fields = (["file"] if several else []) + event_file_sink.csv_columns()
             f.write(",".join(fields) + "\n")
             for e in evs:
                 f.write(",".join(_csv_value(e[k]) if k in e else "" for k in fields) + "\n")

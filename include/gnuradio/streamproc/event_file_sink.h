@@ -11,6 +11,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/streamproc/api.h>
 #include <string>
+#include <vector>
 
 namespace gr {
 namespace streamproc {
@@ -55,6 +56,9 @@ public:
     static sptr make(const std::string& path,
                      const std::string& format = "jsonl",
                      bool overwrite = false);
+
+    //! The "csv" format's columns, in order (its header line: them joined by commas).
+    static std::vector<std::string> csv_columns();
 
     //! Lines (events) written so far.
     virtual uint64_t lines_written() const = 0;

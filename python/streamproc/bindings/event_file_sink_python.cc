@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_file_sink.h)                                         */
-/* BINDTOOL_HEADER_FILE_HASH(40c0c0ba9e0a352203145525412ed3b1)                     */
+/* BINDTOOL_HEADER_FILE_HASH(05ede03551879d2627ca05c9c0ea14e8)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -37,6 +37,8 @@ void bind_event_file_sink(py::module& m)
              py::arg("format") = "jsonl",
              py::arg("overwrite") = false,
              D(event_file_sink, make))
+        .def_static(
+            "csv_columns", &event_file_sink::csv_columns, D(event_file_sink, csv_columns))
         .def("set_sigmf_template",
              &event_file_sink::set_sigmf_template,
              py::arg("meta_json"),

@@ -21,6 +21,9 @@ Args:
     format: "jsonl", "csv" or "sigmf" (SigMF annotations in a .sigmf-meta rewritten atomically)
     overwrite: truncate an existing file)doc";
 
+static const char* __doc_gr_streamproc_event_file_sink_csv_columns =
+    R"doc(The "csv" format's columns, in order (its header line: them joined by commas).)doc";
+
 static const char* __doc_gr_streamproc_event_file_sink_lines_written =
     R"doc(Event lines written so far.)doc";
 
