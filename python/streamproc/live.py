@@ -27,6 +27,7 @@ from .errors import UsageError
 from .formats import DATATYPE, canonical
 
 RX_TIME = pmt.intern("rx_time")
+TIME, UTC = pmt.intern("time"), pmt.intern("utc")
 ABSOLUTE = 1e9  # a "time" above this many seconds is since 1970 (rx_time), not since the start
 LATE_S = 0.25  # behind real time by more than this: the user is told (buffers hold ~0.1 s)
 
@@ -76,13 +77,13 @@ class add_utc(gr.basic_block):
 
     def handle(self, msg):
         if pmt.is_dict(msg):
-            t = pmt.dict_ref(msg, pmt.intern("time"), pmt.PMT_NIL)
+            t = pmt.dict_ref(msg, TIME, pmt.PMT_NIL)
             if pmt.is_real(t) or pmt.is_integer(t):
                 t = pmt.to_double(t)
                 if self.base is not None and t < ABSOLUTE:
                     t += self.base()
-                    msg = pmt.dict_add(msg, pmt.intern("time"), pmt.from_double(t))
-                msg = pmt.dict_add(msg, pmt.intern("utc"), pmt.intern(utc_text(t)))
+                    msg = pmt.dict_add(msg, TIME, pmt.from_double(t))
+                msg = pmt.dict_add(msg, UTC, pmt.intern(utc_text(t)))
         self.message_port_pub(pmt.intern("out"), msg)
 
 
@@ -102,14 +103,14 @@ class Timebase:
         threading.Thread(target=self._first, daemon=True).start()
 
     def _first(self):
-        while not self.done.is_set():
+        # polled every ms until the first samples come or finish() is called
+        while not self.done.wait(0.001):
             n = self.head.nitems_written(0)
             if n > 0:
                 now, mono = time.time(), time.monotonic()
                 with self.lock:
                     self.t0, self.m0 = now - n / self.rate, mono - n / self.rate
                 return
-            time.sleep(0.001)  # polled only until the first samples come
 
     def base(self):
         with self.lock:
