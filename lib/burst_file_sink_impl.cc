@@ -10,6 +10,7 @@
 #endif
 
 #include "burst_file_sink_impl.h"
+#include "json_text.h"
 #include "pmt_values.h"
 #include <gnuradio/io_signature.h>
 #include <fcntl.h>
@@ -312,13 +313,13 @@ void burst_file_sink_impl::handle(const pmt::pmt_t& msg)
         const json doc = { { "global", g },
                            { "captures", json::array({ cap }) },
                            { "annotations", json::array({ ann }) } };
-        const std::string text = doc.dump(1) + "\n";
+        const std::string text = json_text(doc, json_layout::indent1) + "\n";
         if (!write_file(name + ".sigmf-meta", text.data(), text.size())) {
             ++d_dropped;
             return;
         }
     }
-    const std::string text = line.dump() + "\n";
+    const std::string text = json_text(line) + "\n";
     if (!write_all(d_index_fd, text.data(), text.size())) {
         fail("burst_file_sink: writing " + d_dir +
              "/index.jsonl failed: " + std::strerror(errno));

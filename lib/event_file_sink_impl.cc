@@ -11,6 +11,7 @@
 
 #include "event_file_sink_impl.h"
 #include "event_record.h"
+#include "json_text.h"
 #include <gnuradio/io_signature.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -41,88 +42,12 @@ const std::vector<pmt::pmt_t> k_csv_keys = [] {
     return keys;
 }();
 
-// Appends a double's shortest round-trip text (std::to_chars), null for NaN/Inf
-// (JSON has none).
-void append_number(std::string& out, double v)
-{
-    if (!std::isfinite(v)) {
-        out += "null";
-        return;
-    }
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out.append(buf, r.ptr);
-}
-
 template <class I>
 void append_int(std::string& out, I v)
 {
     char buf[24];
     const auto r = std::to_chars(buf, buf + sizeof(buf), v);
     out.append(buf, r.ptr);
-}
-
-// Length of the valid UTF-8 sequence at s[i] (1-4), or 0 if it is not one (JSON text
-// must be UTF-8: invalid bytes are written as U+FFFD).
-size_t utf8_length(const std::string& s, size_t i)
-{
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    size_t n;
-    unsigned lo = 0x80, hi = 0xbf; // allowed range of the second byte
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0; // no overlong forms
-        if (c == 0xed)
-            hi = 0x9f; // no surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        if (c == 0xf4)
-            hi = 0x8f; // up to U+10FFFF
-    } else
-        return 0;
-    if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi)
-        return 0;
-    for (size_t k = 2; k < n; ++k)
-        if (b(i + k) < 0x80 || b(i + k) > 0xbf)
-            return 0;
-    return n;
-}
-
-void append_json_string(std::string& out, const std::string& s)
-{
-    out += '"';
-    for (size_t i = 0; i < s.size();) {
-        const char c = s[i];
-        const size_t n = utf8_length(s, i);
-        if (n == 0) {
-            out += "\\ufffd";
-            ++i;
-        } else if (n > 1) {
-            out.append(s, i, n);
-            i += n;
-        } else {
-            if (c == '"' || c == '\\') {
-                out += '\\';
-                out += c;
-            } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-                char buf[8];
-                std::snprintf(buf, sizeof(buf), "\\u%04x", unsigned(c));
-                out += buf;
-            } else {
-                out += c;
-            }
-            ++i;
-        }
-    }
-    out += '"';
 }
 
 void append_value(std::string& out, const pmt::pmt_t& v, bool json)
@@ -134,7 +59,7 @@ void append_value(std::string& out, const pmt::pmt_t& v, bool json)
     else if (pmt::is_integer(v))
         append_int(out, pmt::to_long(v));
     else if (pmt::is_real(v))
-        append_number(out, pmt::to_double(v));
+        append_json_number(out, pmt::to_double(v));
     else if (pmt::is_symbol(v)) {
         if (json)
             append_json_string(out, pmt::symbol_to_string(v));
@@ -338,7 +263,7 @@ void event_file_sink_impl::format_json(const event_record& r, std::string& s)
         if constexpr (std::is_same<decltype(value), bool>::value)
             s += value ? "true" : "false";
         else if constexpr (std::is_same<decltype(value), double>::value)
-            append_number(s, value);
+            append_json_number(s, value);
         else
             append_int(s, value);
     });

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "json_text.h"
 #include "sample_format.h"
 #include "sigmf.h"
 #include <nlohmann/json.hpp>
@@ -369,7 +370,7 @@ void sigmf_recording::parse_json(const std::string& text)
             ann.label = a["core:label"].get<std::string>();
         if (a.contains("core:comment") && a["core:comment"].is_string())
             ann.comment = a["core:comment"].get<std::string>();
-        ann.json = a.dump();
+        ann.json = json_text(a);
         d_annotations.push_back(ann);
     }
     std::sort(d_annotations.begin(),
@@ -377,8 +378,8 @@ void sigmf_recording::parse_json(const std::string& text)
               [](const sigmf_annotation& x, const sigmf_annotation& y) {
                   return x.sample_start < y.sample_start;
               });
-    d_global_json = global.dump();
-    d_meta_json = doc.dump();
+    d_global_json = json_text(global);
+    d_meta_json = json_text(doc);
 }
 
 uint64_t sigmf_recording::byte_of(uint64_t s, uint64_t* contiguous) const
@@ -432,10 +433,7 @@ pmt::pmt_t to_pmt(const json& v)
 }
 } // namespace
 
-pmt::pmt_t json_to_pmt(const std::string& json_text)
-{
-    return to_pmt(json::parse(json_text));
-}
+pmt::pmt_t json_to_pmt(const std::string& text) { return to_pmt(json::parse(text)); }
 
 } // namespace streamproc
 } // namespace gr

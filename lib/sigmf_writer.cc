@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "json_text.h"
 #include "sigmf.h"
 #include "sigmf_writer.h"
 #include <fcntl.h>
@@ -127,9 +128,9 @@ void sigmf_writer::set_template(const std::string& meta_json)
     d_rate = g.contains("core:sample_rate") && g["core:sample_rate"].is_number()
                  ? g["core:sample_rate"].get<double>()
                  : 0.0;
-    d_global = g.dump(1);
+    d_global = json_text(g, json_layout::indent1);
     const json caps = doc.value("captures", json::array());
-    d_captures = caps.dump(1);
+    d_captures = json_text(caps, json_layout::indent1);
     d_freqs.clear();
     for (const auto& c : caps)
         if (c.is_object() && c.contains("core:frequency") &&
@@ -138,7 +139,7 @@ void sigmf_writer::set_template(const std::string& meta_json)
                                  c["core:frequency"].get<double>());
     d_kept.clear();
     for (const auto& a : doc.value("annotations", json::array()))
-        d_kept += (d_kept.empty() ? "" : ",\n") + a.dump();
+        d_kept += (d_kept.empty() ? "" : ",\n") + json_text(a);
     publish();
 }
 
@@ -184,7 +185,7 @@ std::string sigmf_writer::annotation_json(const pmt::pmt_t& ev) const
         a["core:freq_lower_edge"] = freq - d_rate / 2;
         a["core:freq_upper_edge"] = freq + d_rate / 2;
     }
-    return a.dump();
+    return json_text(a);
 }
 
 bool sigmf_writer::add(const pmt::pmt_t& event)

@@ -35,17 +35,19 @@ def event(i):
     return d
 
 
-def post_all(sink, msgs):
-    """Posts messages to the sink while its flowgraph runs (the strobe, whose 100 ms
-    period keeps tb.stop() quick, only keeps the sink in the graph; its nil messages
-    are ignored by the sink)."""
+def post_all(sink, msgs, port="events", written=None):
+    """Posts messages to the sink's `port` while its flowgraph runs (the strobe, whose
+    100 ms period keeps tb.stop() quick, only keeps the sink in the graph; its nil
+    messages are ignored by the sink) and waits until written() (default: the sink's
+    lines_written()) counts them all."""
+    written = written or sink.lines_written
     tb = gr.top_block()
     src = blocks.message_strobe(pmt.PMT_NIL, 100)
-    tb.msg_connect(src, "strobe", sink, "events")
+    tb.msg_connect(src, "strobe", sink, port)
     tb.start()
     for m in msgs:
-        sink._post(pmt.intern("events"), m)
-    wait_until(lambda: sink.lines_written() >= len(msgs), 10, "%d events written" % len(msgs))
+        sink._post(pmt.intern(port), m)
+    wait_until(lambda: written() >= len(msgs), 10, "%d %s written" % (len(msgs), port))
     tb.stop()
     tb.wait()
 
@@ -153,6 +155,88 @@ while True:
         self.assertEqual(len(out["jsonl", True].splitlines()), 40)
         self.assertIn("stream_start", out["jsonl", True])
         self.assertEqual(json.loads(out["jsonl", True].splitlines()[-1])["freq"], 915e6)
+
+    def test_007_numbers_and_strings_as_python_prints_them(self):
+        """Every float and string the sinks write is the text Python's json module gives
+        for the same value (the batch merge rewrites these files in Python, and a file
+        called identical must be the same bytes on any machine): event lines, CSV rows,
+        burst index lines and SigMF metadata, for doubles drawn from every exponent, the
+        switch points of the notation (1e-05, 1e+16), integral floats, -0.0, and strings
+        with quotes, control characters and non-ASCII text."""
+        rng = np.random.default_rng(7)
+        bits = rng.integers(0, 2**64, 6000, dtype=np.uint64)
+        values = [float(v) for v in bits.view(np.float64) if np.isfinite(v)]
+        values += [float(v) for v in rng.standard_normal(3000) * 10.0 ** rng.integers(-8, 20, 3000)]
+        values += [0.0, -0.0, 1.0, 3420.0, 0.0001, 0.0005, 0.00012345, 1e-05, 9.999999999999999e-06,
+                   1e+16, 9999999999999998.0, 1.2345678901234568e+17, 5e-324, 1.7976931348623157e+308,
+                   2.0 ** 53, 0.1, 1 / 3, 250000.0, 433.92e6]
+        texts = ["plain", 'q"uote', "back\\slash", "tab\tnl\ncr\r\x01\x1f\x7f", "\u00e9t\u00e9 \u65e5",
+                 "\U0001f4e1"]
+        per = 12
+        events, want_json, want_csv = [], [], []
+        for i in range(0, len(values), per):
+            d = pmt.make_dict()
+            ref = {}
+            for k, v in enumerate(values[i:i + per]):
+                d = pmt.dict_add(d, pmt.intern("v%02d" % k), pmt.from_double(v))
+                ref["v%02d" % k] = v
+            d = pmt.dict_add(d, pmt.intern("label"), pmt.intern(texts[(i // per) % len(texts)]))
+            ref["label"] = texts[(i // per) % len(texts)]
+            events.append(d)
+            want_json.append(json.dumps(ref, ensure_ascii=False))
+        path = os.path.join(self.dir, "numbers.jsonl")
+        post_all(streamproc.event_file_sink(path), events)
+        with open(path, encoding="utf-8") as f:
+            got = f.read().splitlines()
+        self.assertEqual(len(got), len(want_json))
+        for g, w in zip(got, want_json):
+            self.assertEqual(g, w)
+        # CSV: the known columns, each value as repr() prints it
+        rows = []
+        for i, v in enumerate(values):
+            d = pmt.make_dict()
+            d = pmt.dict_add(d, pmt.intern("id"), pmt.from_uint64(i))
+            d = pmt.dict_add(d, pmt.intern("peak_power"), pmt.from_double(v))
+            rows.append(d)
+            want_csv.append(repr(v))
+        path = os.path.join(self.dir, "numbers.csv")
+        post_all(streamproc.event_file_sink(path, "csv"), rows)
+        with open(path) as f:
+            r = list(csv.DictReader(f))
+        self.assertEqual([row["peak_power"] for row in r], want_csv)
+        # NaN and infinities: null (JSON has none)
+        d = pmt.make_dict()
+        for k, v in (("a", float("nan")), ("b", float("inf")), ("c", -float("inf"))):
+            d = pmt.dict_add(d, pmt.intern(k), pmt.from_double(v))
+        path = os.path.join(self.dir, "nan.jsonl")
+        post_all(streamproc.event_file_sink(path), [d])
+        with open(path) as f:
+            self.assertEqual(f.read(), '{"a": null, "b": null, "c": null}\n')
+        # burst_file_sink: index lines (compact, sorted keys) and SigMF metadata (indent=1)
+        out = os.path.join(self.dir, "bursts")
+        os.makedirs(out)
+        sink = streamproc.burst_file_sink(out, "sigmf")
+        pdus = []
+        for i in range(0, 600, 6):
+            meta = pmt.make_dict()
+            for k, v in enumerate(values[i:i + 6]):
+                meta = pmt.dict_add(meta, pmt.intern("x%d" % k), pmt.from_double(v))
+            meta = pmt.dict_add(meta, pmt.intern("start"), pmt.from_uint64(i))
+            meta = pmt.dict_add(meta, pmt.intern("sample_rate"), pmt.from_double(250e3))
+            pdus.append(pmt.cons(meta, pmt.init_c32vector(4, [1j, 0.5, -0.25, 2.0])))
+        post_all(sink, pdus, "pdus", sink.bursts_written)
+        with open(os.path.join(out, "index.jsonl"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), len(pdus))
+        for line in lines:
+            self.assertEqual(line, json.dumps(json.loads(line), sort_keys=True, separators=(",", ":"),
+                                              ensure_ascii=False))
+            meta = os.path.join(out, json.loads(line)["file"].replace(".sigmf-data", ".sigmf-meta"))
+            with open(meta, encoding="utf-8") as f:
+                text = f.read()
+            self.assertEqual(text, json.dumps(json.loads(text), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        printed = [json.loads(line) for line in lines]
+        self.assertEqual([p["x0"] for p in printed], [values[i] for i in range(0, 600, 6)])
 
     def test_004_bad_path_and_format(self):
         with self.assertRaisesRegex(RuntimeError, "cannot write '/nonexistent/dir/ev.jsonl': No such file"):
