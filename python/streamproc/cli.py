@@ -3,20 +3,20 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""The `streamproc` command line: the parser and main(); each subcommand lives in its
-own module (detect, extract, info, plot, gen, demo, bench)."""
+"""The `streamproc` command line: the parser and main(); each subcommand lives in a
+module of its own under commands/ (detect, extract, info, plot, gen, demo, bench)."""
 
 import argparse
 import sys
 
-from .errors import RunError, UsageError
+from .core.errors import RunError, UsageError
+from .core.version import __version__
 
 EXIT_BAD_ARGS = 2
-__version__ = "0.1.0"  # the project version (CMakeLists.txt); qa_cli checks they agree
 
 
 def build_parser():
-    from . import bench, demo, detect, extract, gen, info, plot
+    from .commands import bench, demo, detect, extract, gen, info, plot
 
     p = argparse.ArgumentParser(
         prog="streamproc",

@@ -22,8 +22,9 @@ import threading
 import numpy as np
 from gnuradio import gr_unittest
 
-from gnuradio.streamproc import batch
-from gnuradio.streamproc.detect import DetectOptions, detect_file
+from gnuradio import streamproc
+from gnuradio.streamproc import DetectOptions, batch, detect_file
+from gnuradio.streamproc.runners.batch import plan
 from qa_helpers import wait_until
 
 PY = "/usr/bin/python3"
@@ -67,7 +68,7 @@ class qa_batch(gr_unittest.TestCase):
         cls.dir = tempfile.mkdtemp(prefix="qa_batch_")
         cls.rec = os.path.join(cls.dir, "bursts.cf32")
         cls.spans = write_bursts(cls.rec, 1_500_000, 7)
-        cls.client = batch._local_client(2)
+        cls.client = batch.local_client(2)
         cls.cache = {}
 
     @classmethod
@@ -271,7 +272,6 @@ class qa_batch(gr_unittest.TestCase):
         """extract over ranges: the one run's burst files (names, samples), index lines
         and SigMF metadata (values), with padding around the events and a filter; several
         files get their own names."""
-        from gnuradio.streamproc.extract import extract_file
         cases = (("cf32", DetectOptions(), "300", "2000", 3),
                  ("sigmf", DetectOptions(rate=1e6, lowpass=100e3, decimation=4), "1ms", "0.5ms", 7))
         for fmt, opts, pre, post, ranges in cases:
@@ -279,7 +279,7 @@ class qa_batch(gr_unittest.TestCase):
             for d in (one, many):
                 shutil.rmtree(d, ignore_errors=True)
                 os.makedirs(d)
-            extract_file(self.rec, one, opts, fmt=fmt, pre=pre, post=post)
+            streamproc.extract_file(self.rec, one, opts, fmt=fmt, pre=pre, post=post)
             ref = events_of(os.path.join(one, "index.jsonl"))
             cuts = [(e["start"] + e["end"]) // 2 for e in ref[1::3]]
             for r in (ranges, cuts):
@@ -336,7 +336,7 @@ class qa_batch(gr_unittest.TestCase):
             with open(seg, "wb") as g:
                 g.write(f.read(n * 8))
         opts = DetectOptions(rate=1e6, lowpass=100e3, decimation=D)
-        ref = [batch._shift(e, K, D, 1e6) for e in self.whole(seg, opts)]
+        ref = [plan.shift(e, K, D, 1e6) for e in self.whole(seg, opts)]
         self.assertGreater(len(ref), 20)
         out = os.path.join(self.dir, "split.jsonl")
         ctx = zmq.Context()

@@ -239,7 +239,7 @@ class qa_faults(gr_unittest.TestCase):
     # the taps-file parser (outside input, Python): random bytes and mutated taps files
     # give taps or one UsageError, never another exception
     def test_009_taps_file_parser_fuzz(self):
-        from gnuradio.streamproc.detect import DetectOptions, read_taps
+        from gnuradio.streamproc.core.options import DetectOptions, read_taps
         rng = np.random.default_rng(9)
         path = os.path.join(self.dir, "fuzz_taps.txt")
         good = b"0.25, 0.5\n0.25 1e-3 -2E+1\n"

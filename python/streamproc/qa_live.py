@@ -22,7 +22,7 @@ import time
 import numpy as np
 from gnuradio import gr_unittest
 
-from gnuradio.streamproc.detect import DetectOptions, detect_file
+from gnuradio.streamproc import DetectOptions, detect_file
 from qa_helpers import wait_until
 
 PY = "/usr/bin/python3"
@@ -30,7 +30,7 @@ SRC = os.environ.get("STREAMPROC_SOURCE_DIR",
                      os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 REAL = os.path.join(SRC, "..", "shared", "data", "real-captures")
 CAPTURE = os.path.join(REAL, "rtl433_sensible_living_g001_433.92M_250k.cu8")
-SERVER = os.path.join(SRC, "python", "streamproc", "fake_rtl_tcp.py")
+SERVER = os.path.join(SRC, "python", "streamproc", "tools", "fake_rtl_tcp.py")
 KEYS = ("start", "end", "duration", "peak_index", "peak_power", "mean_power", "energy", "noise_floor", "snr_db",
         "truncated", "merged")
 

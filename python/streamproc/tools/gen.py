@@ -3,9 +3,10 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""`streamproc gen`: a synthetic recording of noise and tone bursts, with its truth."""
+"""Synthetic recordings of noise and tone bursts with their truth (`streamproc gen`, the
+demo, the benchmark, the tests), and the check of events against a truth."""
 
-from .errors import UsageError
+from ..core.errors import UsageError
 
 MARGIN = 1000  # samples of noise at least before and after each burst
 
@@ -73,23 +74,17 @@ def generate(out, samples, events, snr_db=15.0, kind="f32", seed=1, freq=0.02):
     return truth
 
 
-def gen_command(args):
-    truth = generate(args.out, args.samples, args.events, args.snr_db, args.type, args.seed, args.freq)
-    print("wrote %s (%d samples, %s) and %s.truth (%d events)" % (
-        args.out, args.samples, args.type, args.out, len(truth)))
-    return 0
-
-
-def add_parser(sub):
-    g = sub.add_parser("gen", help="write a synthetic recording of noise and bursts plus a truth file",
-                       description="Gaussian noise of power 1 with tone bursts, one per equal slot of the "
-                       "file; the truth (\"start length\" per burst, in samples) goes to OUT.truth.")
-    g.add_argument("out", help="recording to write (raw f32 or cf32; the truth goes to OUT.truth)")
-    g.add_argument("--samples", type=int, required=True, help="length of the recording (samples)")
-    g.add_argument("--events", type=int, required=True, help="number of bursts")
-    g.add_argument("--snr-db", type=float, default=15.0, help="burst power over the noise (dB; default %(default)s)")
-    g.add_argument("--freq", type=float, default=0.02,
-                   help="burst tone frequency (cycles per sample, -0.5..0.5; default %(default)s)")
-    g.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
-    g.add_argument("--type", default="f32", choices=["f32", "cf32"], help="sample format (default %(default)s)")
-    g.set_defaults(func=gen_command)
+def compare(events, truth, tolerance):
+    """Recall, precision and the worst start/end error of events against the truth."""
+    hits, errors, used = 0, [], set()
+    for s, length in truth:
+        match = [i for i, e in enumerate(events) if e["start"] < s + length and e["end"] > s and i not in used]
+        if match:
+            e = events[match[0]]
+            used.add(match[0])
+            hits += 1
+            errors.append(max(abs(e["start"] - s), abs(e["end"] - (s + length))))
+    recall = hits / len(truth) if truth else 1.0
+    precision = len(used) / len(events) if events else 1.0
+    worst = max(errors) if errors else 0
+    return recall, precision, worst, (recall == 1.0 and precision == 1.0 and worst <= tolerance)

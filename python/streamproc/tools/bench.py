@@ -7,7 +7,7 @@
 
 Benchmarks follow one protocol: the same file for ours and the stock GNU Radio chain,
 the file read once beforehand so both run from the page cache, each run in a fresh
-process (`python3 -m gnuradio.streamproc.bench --case ...`, so its peak RSS is that
+process (`python3 -m gnuradio.streamproc.tools.bench --case ...`, so its peak RSS is that
 run's), ours and stock alternated (ABBA) within one invocation, medians and ratios
 reported, never a single time.
 """
@@ -22,21 +22,8 @@ import subprocess
 import sys
 import time
 
-from .errors import RunError, UsageError
-
-
-def parse_size(text):
-    """'200M', '2G', '1.5G', '4096' -> bytes (binary multiples)."""
-    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-    t = text.strip().upper().rstrip("B").rstrip("I")
-    num, unit = (t[:-1], t[-1]) if t and t[-1] in units else (t, "")
-    try:
-        value = int(float(num) * units[unit])
-    except ValueError:
-        raise UsageError("cannot read size %r (use e.g. 200M or 2G)" % text)
-    if value <= 0:
-        raise UsageError("size must be positive: %r" % text)
-    return value
+from ..core.errors import RunError, UsageError
+from ..core.options import parse_size
 
 
 def human(nbytes):
@@ -225,8 +212,9 @@ def _pipeline_chain(which, path, case):
     block) against the numpy stream processor above, with the same taps."""
     if which == "stock":
         return _NumpyStream(path, case)
-    from .detect import DetectOptions, build_flowgraph, read_taps
-    from .formats import open_recording
+    from ..core.chain import build_flowgraph
+    from ..core.formats import open_recording
+    from ..core.options import DetectOptions, read_taps
 
     options = DetectOptions(rate=1e6, taps=read_taps(case["taps_file"]))
     return build_flowgraph(open_recording(path, "f32"), options)[0]
@@ -262,8 +250,9 @@ def _formats_chain(which, path, case):
     kind = case["kind"]
     tb = gr.top_block()
     if case["stage"] == "detect":
-        from .detect import DetectOptions, build_flowgraph
-        from .formats import open_recording
+        from ..core.chain import build_flowgraph
+        from ..core.formats import open_recording
+        from ..core.options import DetectOptions
         return build_flowgraph(open_recording(path, kind), DetectOptions(rate=1e6))[0]
     if which == "ours":
         from gnuradio import streamproc
@@ -302,7 +291,7 @@ def make_format_files(workdir, nsamples, made):
     print("# preparing %d complex samples as %s" % (nsamples, ", ".join(k for k, _ in FORMATS)), file=sys.stderr)
     subprocess.run([sys.executable, "-c", """
 import numpy as np, os
-from gnuradio.streamproc.bench import warm
+from gnuradio.streamproc.tools.bench import warm
 paths = %r
 n = %d
 if not all(os.path.exists(p) for p in paths.values()):
@@ -403,7 +392,7 @@ def warm(path):
 
 
 def run_child(case, which, path):
-    cmd = [sys.executable, "-m", "gnuradio.streamproc.bench", "--case", json.dumps(case), "--which", which,
+    cmd = [sys.executable, "-m", "gnuradio.streamproc.tools.bench", "--case", json.dumps(case), "--which", which,
            "--file", path]
     env = dict(os.environ, GR_CONF_CONTROLPORT_ON="False",
                # work() time per block (ours and stock alike), on the thread CPU clock
@@ -422,7 +411,7 @@ def soak(workdir, big, made, runs_out):
     noise with a burst every 2 M samples (thousands of events): every event found
     (recall and precision against the truth) and the same peak RSS (VmHWM) for both.
     Each detect runs in its own process; returns report rows."""
-    from .demo import compare
+    from .gen import compare
 
     rows = []
     reports = {}
@@ -575,8 +564,9 @@ def _rtl_tcp_run(capture, pace, seconds, taps, decim, workdir):
     import pmt
     from gnuradio import blocks, gr
 
-    from .detect import DetectOptions, make_chain
-    from .live import Timebase
+    from ..core.chain import make_chain
+    from ..core.live_blocks import Timebase
+    from ..core.options import DetectOptions
 
     server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_rtl_tcp.py")
     if not os.path.exists(server):  # installed without the test tree
@@ -677,14 +667,14 @@ def prepare_file(workdir, size, made, bursty=False):
     # In a child: the peak RSS of a process is inherited by the processes it starts
     # (Linux keeps ru_maxrss across exec), so this one stays small.
     subprocess.run([sys.executable, "-c",
-                    "from gnuradio.streamproc.bench import make_recording, make_bursty_recording, warm; "
+                    "from gnuradio.streamproc.tools.bench import make_recording, make_bursty_recording, warm; "
                     "make_%srecording(%r, %d); warm(%r)" % ("bursty_" if bursty else "", path, size, path)],
                    check=True)
     return path
 
 
 def bench(args):
-    sizes = [parse_size(s) for s in args.size.split(",")]
+    sizes = [parse_size(s, "--size") for s in args.size.split(",")]
     only = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
     only_default = not args.only
     if only_default:
@@ -734,7 +724,7 @@ def bench(args):
                         "ours": "mmap_file_source", "stock": "blocks.file_source"}
                 rows.append(bench_pair(case, path, args.runs))
         if "filter" in only or "spectral" in only or "detector" in only or "live" in only:
-            path = prepare_file(workdir, parse_size(args.filter_size), made)
+            path = prepare_file(workdir, parse_size(args.filter_size, "--filter-size"), made)
             cases = []
             if "filter" in only:
                 # with each upstream's own rate (upstream -> null_sink): no chain with a
@@ -746,15 +736,16 @@ def bench(args):
                     cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f %s" % up,
                                   "upstream": up, "ours": "event_detector_f", "stock": "mul+movavg+thresh"})
                 # real-like traffic: bursts in 20 % of the samples (the per-sample path)
-                bursty = prepare_file(workdir, parse_size(args.filter_size), made, bursty=True)
+                bursty = prepare_file(workdir, parse_size(args.filter_size, "--filter-size"), made, bursty=True)
                 cases.append({"bench": "detector", "itemsize": 4, "name": "event_detector_f mmap bursts 20%",
                               "upstream": "mmap", "ours": "event_detector_f", "stock": "mul+movavg+thresh",
                               "file": bursty, "traffic": "bursts in 20 %"})
             if "live" in only:
                 # in a child: the client's peak RSS would be inherited by the chains' children
-                res = subprocess.run([sys.executable, "-c", "import json, sys; from gnuradio.streamproc.bench import "
-                                      "live_sdr_bench; r = live_sdr_bench(%r, %d); r['cpu'] = list(r['cpu'].items());"
-                                      " sys.stdout.write('\\n' + json.dumps(r))" % (workdir, args.runs)],
+                res = subprocess.run([sys.executable, "-c", "import json, sys; from gnuradio.streamproc.tools.bench "
+                                      "import live_sdr_bench; r = live_sdr_bench(%r, %d); "
+                                      "r['cpu'] = list(r['cpu'].items()); sys.stdout.write('\\n' + json.dumps(r))"
+                                      % (workdir, args.runs)],
                                      capture_output=True, text=True)
                 if res.returncode != 0:
                     raise RunError("live bench failed: %s" % (res.stderr.strip().splitlines() or ["?"])[-1])
@@ -780,13 +771,13 @@ def bench(args):
             for case in cases:
                 rows.append(bench_pair(case, case.get("file", path), args.runs))
         if "extract" in only:
-            r = extract_bench(workdir, parse_size(args.filter_size), made, args.runs)
+            r = extract_bench(workdir, parse_size(args.filter_size, "--filter-size"), made, args.runs)
             print("extract (a file per burst, %d bursts, bursts in 20 %% of the samples, %s): extract %.0f MB/s, "
                   "detect %.0f MB/s (%.2fx), peak RSS %.1f / %.1f MB" % (
                       r["bursts"], r["size"], r["extract_mb_per_s"], r["detect_mb_per_s"],
                       r["extract_mb_per_s"] / r["detect_mb_per_s"], r["extract_rss_mb"], r["detect_rss_mb"]))
         if "batch" in only:
-            r = batch_bench(workdir, parse_size(args.filter_size), made, args.runs)
+            r = batch_bench(workdir, parse_size(args.filter_size, "--filter-size"), made, args.runs)
             one = r["one flowgraph"]["mb_per_s"]
             w1 = r["batch 1 worker"]["mb_per_s"]
             print("batch (streamproc detect --lowpass, %s, %d events, ranges of %sB; medians of %d runs):"
@@ -798,7 +789,7 @@ def bench(args):
                                         x["peak_rss_mb"], x["halo_percent"]))
         if "soak" in only:
             soak_rows = []
-            soak(workdir, parse_size(args.soak_size), made, soak_rows)
+            soak(workdir, parse_size(args.soak_size, "--soak-size"), made, soak_rows)
             print("soak (streamproc detect, 129-tap low-pass, a burst every 2 M samples):")
             for r in soak_rows:
                 print("  %5s: %d of %d events, recall %.4f, precision %.4f, worst start/end error %d, "
@@ -808,7 +799,7 @@ def bench(args):
             if len(soak_rows) == 2:
                 print("  peak RSS difference: %.1f MB" % (soak_rows[1]["peak_rss_mb"] - soak_rows[0]["peak_rss_mb"]))
         if "formats" in only:
-            paths = make_format_files(workdir, parse_size(args.filter_size) // 8, made)
+            paths = make_format_files(workdir, parse_size(args.filter_size, "--filter-size") // 8, made)
             for stage in ("source", "detect"):
                 for kind, itemsize in FORMATS:
                     ours = "mmap_file_source" if stage == "source" else "streamproc detect"
@@ -973,29 +964,10 @@ def filter_matrix(rows):
                 r["ratio"], "%.1f" % up_rate if up_rate else "-", note))
 
 
-def add_parser(sub):
-    b = sub.add_parser("bench", help="benchmark our blocks against the stock GNU Radio chains",
-                       description="Each of our blocks against the stock GNU Radio chain a user "
-                       "would otherwise build, in one run on the same file: MB/s, ratio, peak RSS.")
-    b.add_argument("--size", default="200M,2G",
-                   help="comma-separated file sizes for the source benchmark (default: %(default)s)")
-    b.add_argument("--only", help="comma-separated benchmarks to run: %s (default: all)" % ",".join(BENCHES))
-    b.add_argument("--filter-size", default="1G",
-                   help="file size for the filter, spectral and detector benchmarks (default: %(default)s)")
-    b.add_argument("--taps", default="33,129,1025,4097", help="tap counts for the filter benchmarks")
-    b.add_argument("--soak-size", default="20G", help="recording size of the soak benchmark (default: %(default)s)")
-    b.add_argument("--decim", default="1,8", help="decimations for the filter benchmarks")
-    b.add_argument("--runs", type=int, default=5, help="runs per chain and case (default: %(default)s)")
-    b.add_argument("--dir", help="where to put the test files (default: /var/tmp)")
-    b.add_argument("--keep", action="store_true", help="keep the generated files")
-    b.add_argument("--json", action="store_true", help="print the results as JSON")
-    b.set_defaults(func=bench)
-
-
 def child_main(argv=None):
-    """One measured run: `python3 -m gnuradio.streamproc.bench --case JSON --which
+    """One measured run: `python3 -m gnuradio.streamproc.tools.bench --case JSON --which
     ours|stock --file PATH` (started by bench itself)."""
-    p = argparse.ArgumentParser(prog="python3 -m gnuradio.streamproc.bench")
+    p = argparse.ArgumentParser(prog="python3 -m gnuradio.streamproc.tools.bench")
     p.add_argument("--case", required=True)
     p.add_argument("--which", required=True, choices=["ours", "stock", "fft", "fir", "upstream"])
     p.add_argument("--file", required=True)

@@ -11,7 +11,7 @@ import json
 import os
 import re
 
-from .errors import UsageError
+from .errors import UsageError, usage_error_of
 
 # short names the command line has always taken -> SigMF datatypes
 ALIASES = {"f32": "rf32_le", "cf32": "cf32_le", "ci16": "ci16_le", "ci8": "ci8", "cu8": "cu8",
@@ -80,6 +80,12 @@ class Recording:
         return bits // 8 * (2 if self.is_complex else 1)
 
     @property
+    def source_format(self):
+        """The format to give mmap_file_source: a SigMF recording's own from its
+        metadata (None) unless --type overrides it."""
+        return self.kind if not self.is_sigmf or self.how.startswith("--type") else None
+
+    @property
     def data_path(self):
         """The file holding the samples (for sizes and SigMF core:dataset)."""
         if self.path.endswith(".sigmf-meta"):
@@ -125,17 +131,41 @@ def open_recording(path, kind=None):
 def make_source(path, kind=None, offset=0, length=0):
     """mmap_file_source reading `path` as `kind` (SigMF: from the metadata), output
     float or complex; errors become UsageError."""
-    from gnuradio import streamproc
+    from ..streamproc_python import mmap_file_source
 
     try:  # for SigMF, a given kind overrides core:datatype (the report says so)
-        return streamproc.mmap_file_source(0, path, offset=offset, length=length, format=kind or "")
+        return mmap_file_source(0, path, offset=offset, length=length, format=kind or "")
     except (RuntimeError, ValueError) as e:
-        raise UsageError(str(e).strip().splitlines()[-1])
+        raise usage_error_of(e)
 
 
 def source_chain(tb, rec, offset=0, length=0):
     """The source of a recording, converting its samples itself (every SigMF format);
     returns (source, block whose output 0 carries the float/complex samples)."""
-    src = make_source(rec.path, rec.kind if not rec.is_sigmf or rec.how.startswith("--type") else None,
-                      offset, length)
+    src = make_source(rec.path, rec.source_format, offset, length)
     return src, src
+
+
+def recording_info(path, kind=None):
+    """A dict: format, where it came from, rate, channels, samples, duration, captures,
+    annotations, size, for a raw file or a SigMF recording (`streamproc info`)."""
+    rec = open_recording(path, kind)
+    src = make_source(rec.path, None if rec.is_sigmf else rec.kind)
+    doc = json.loads(rec.metadata) if rec.metadata else {}
+    g = doc.get("global", {})
+    samples = src.size()
+    return {"file": path, "data": rec.data_path, "format": rec.kind, "format_from": rec.how,
+            "complex": rec.is_complex, "sample_rate": rec.rate, "channels": g.get("core:num_channels", 1),
+            "samples": samples, "duration_s": samples / rec.rate if rec.rate else None,
+            "data_bytes": os.path.getsize(rec.data_path) if os.path.exists(rec.data_path) else None,
+            "captures": doc.get("captures", []), "annotations": len(doc.get("annotations", [])),
+            "global": g}
+
+
+def sigmf_annotations(rec):
+    """(start, count, label) of the recording's own SigMF annotations."""
+    if not rec.metadata:
+        return []
+    doc = json.loads(rec.metadata)
+    return [(a.get("core:sample_start", 0), a.get("core:sample_count", 0), a.get("core:label", ""))
+            for a in doc.get("annotations", []) if isinstance(a, dict)]

@@ -8,7 +8,7 @@ event detector, with event positions reported in samples of the chain's input.""
 
 from gnuradio import gr
 
-from . import streamproc_python as _blocks
+from .. import streamproc_python as _blocks
 
 
 class detect_chain(gr.hier_block2):

@@ -6,33 +6,14 @@
 """`streamproc info`: what the source sees in a recording."""
 
 import json
-import os
 
-from .detect import stdout_to_stderr
-from .errors import UsageError
-from .formats import make_source, open_recording, type_names
-
-
-def info(path, kind=None):
-    """A dict: format, where it came from, rate, channels, samples, duration, captures,
-    annotations, size, for a raw file or a SigMF recording."""
-    with stdout_to_stderr():
-        rec = open_recording(path, kind)
-        src = make_source(rec.path, None if rec.is_sigmf else rec.kind)
-    doc = json.loads(rec.metadata) if rec.metadata else {}
-    g = doc.get("global", {})
-    samples = src.size()
-    out = {"file": path, "data": rec.data_path, "format": rec.kind, "format_from": rec.how,
-           "complex": rec.is_complex, "sample_rate": rec.rate, "channels": g.get("core:num_channels", 1),
-           "samples": samples, "duration_s": samples / rec.rate if rec.rate else None,
-           "data_bytes": os.path.getsize(rec.data_path) if os.path.exists(rec.data_path) else None,
-           "captures": doc.get("captures", []), "annotations": len(doc.get("annotations", [])),
-           "global": g}
-    return out
+from ..core.formats import recording_info, type_names
+from .output import stdout_to_stderr
 
 
 def info_command(args):
-    rep = info(args.file, args.type)
+    with stdout_to_stderr():
+        rep = recording_info(args.file, args.type)
     if args.json:
         print(json.dumps(rep, indent=1))
         return 0
@@ -67,6 +48,3 @@ def add_parser(sub):
                    "file name)" % type_names())
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=info_command)
-
-
-__all__ = ["info", "UsageError"]

@@ -1,0 +1,153 @@
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Building the flowgraphs of a detection: the detect_chain some DetectOptions ask for,
+a recording's source -> chain -> events file, and the burst tail (burst_extractor ->
+burst_file_sink) that extraction adds."""
+
+import json
+
+from .. import streamproc_python as blocks
+from .detect_chain import detect_chain
+from .errors import usage_error_of
+from .events import events_format_of, sigmf_template
+from .formats import source_chain
+
+
+def quiet_min_output_buffer(block, items):
+    """set_min_output_buffer() without GNU Radio 3.10's info line (a user does not
+    need it)."""
+    from gnuradio import gr
+    logging = gr.logging()
+    level = logging.default_level()
+    logging.set_default_level(gr.log_levels.warn)
+    try:
+        block.set_min_output_buffer(items)
+    finally:
+        logging.set_default_level(level)
+
+
+def make_chain(is_complex, lsb, options, tag_edges=False):
+    """The detect_chain `options` ask for: filter, detector, floor settings; for integer
+    samples (`lsb`: one step after scaling) a floor of at least one LSB."""
+    taps = options.filter_taps()
+    absolute = options.absolute_db is not None
+    chain = detect_chain(is_complex, options.rate, taps, options.decimation, options.window,
+                         options.absolute_db if absolute else options.threshold_db,
+                         options.min_duration, options.merge_gap, relative=not absolute,
+                         hysteresis_db=options.hysteresis_db,
+                         max_duration=-(-options.max_duration // options.decimation), tag_edges=tag_edges)
+    det = chain.detector
+    det.set_floor_horizon(options.floor_horizon)
+    if options.floor_db is not None:
+        det.set_floor_mode(True, options.floor_db)
+    if lsb is not None:
+        # the floor is never below one LSB of the capture (after the filter's noise gain)
+        gain = 1.0 if taps is None else sum(t * t for t in taps)
+        det.set_min_floor(lsb ** 2 * gain)
+    return chain
+
+
+def event_sink(path, fmt=None, overwrite=False, rec=None, rate=None):
+    """An event_file_sink writing `path` (a file or "/dev/fd/N") in `fmt` (default: from
+    the name); SigMF annotates `rec` at `rate`. Errors become UsageError."""
+    fmt = fmt or events_format_of(path)
+    try:
+        sink = blocks.event_file_sink(path, fmt, overwrite)
+        if fmt == "sigmf":
+            sink.set_sigmf_template(json.dumps(sigmf_template(rec, rate, path)))
+    except (RuntimeError, ValueError) as e:
+        raise usage_error_of(e)
+    return sink
+
+
+def build_flowgraph(rec, options, events=None, events_format=None, overwrite=False, tag_edges=False,
+                    offset=0, length=0):
+    """mmap_file_source -> detect_chain [-> event_file_sink]; returns (top block,
+    source, chain, sink or None). Without an events file nothing keeps the events.
+    `events` may be a path or "/dev/fd/N". tag_edges: the chain gets its tagged output
+    (for a burst_extractor the caller connects). offset, length: read only these
+    samples (a batch range; positions are then relative to offset)."""
+    from gnuradio import gr
+
+    tb = gr.top_block("streamproc_detect")
+    src, conv = source_chain(tb, rec, offset, length)
+    chain = make_chain(rec.is_complex, rec.lsb, options, tag_edges)
+    if options.filter_taps() is not None and options.decimation == 1:
+        # A full-rate FIR bounds this chain: the source's 8 MiB buffer (for decimating
+        # filters and the detector alone) gains nothing here and costs 7 MB of RSS.
+        quiet_min_output_buffer(src, max(1, (1 << 20) // (8 if rec.is_complex else 4)))
+    tb.connect(conv, chain)
+    sink = None
+    if events:
+        sink = event_sink(events, events_format, overwrite, rec, options.rate)
+        tb.msg_connect(chain, "events", sink, "events")
+        # our sink is the only receiver: events as compact records (3-4x the events/s
+        # in a flood; the same lines)
+        chain.detector.set_compact_messages(True)
+    return tb, src, chain, sink
+
+
+def burst_rate(chain, options):
+    """The rate of the samples the detector sees (and the bursts hold)."""
+    return options.rate / (options.decimation if chain.fir is not None else 1)
+
+
+def attach_bursts(tb, chain, is_complex, rate, bursts, overwrite=False):
+    """chain (built with tag_edges) -> burst_extractor -> burst_file_sink, as `bursts`
+    (BurstOptions) says; returns (extractor, sink). Errors become UsageError."""
+    ex = (blocks.burst_extractor_c if is_complex else blocks.burst_extractor_f)(
+        bursts.pre, bursts.post, bursts.max, rate)
+    try:
+        sink = blocks.burst_file_sink(bursts.out, bursts.format, bursts.prefix, overwrite)
+    except (RuntimeError, ValueError) as e:
+        raise usage_error_of(e)
+    tb.connect(chain, ex)
+    tb.msg_connect(ex, "pdus", sink, "pdus")
+    return ex, sink
+
+
+def write_sigmf_events(path, evs, overwrite, rec, rate):
+    """Events (dicts, e.g. a batch's merged list) as SigMF annotations of `rec`, written
+    by event_file_sink itself (the file one run writes): fed to it as messages."""
+    import time
+
+    import pmt
+    from gnuradio import gr
+
+    from .errors import RunError
+
+    class feeder(gr.basic_block):
+        def __init__(self):
+            gr.basic_block.__init__(self, "streamproc_events_feeder", None, None)
+            self.message_port_register_out(pmt.intern("events"))
+
+    def to_pmt(v):
+        if isinstance(v, bool):
+            return pmt.from_bool(v)
+        if isinstance(v, int):
+            return pmt.from_uint64(v) if v >= 0 else pmt.from_long(v)
+        if isinstance(v, float):
+            return pmt.from_double(v)
+        return pmt.intern(str(v))
+
+    tb = gr.top_block("streamproc_sigmf_events")
+    src = feeder()
+    sink = event_sink(path, "sigmf", overwrite, rec, rate)
+    tb.msg_connect(src, "events", sink, "events")
+    tb.start()
+    for e in evs:
+        d = pmt.make_dict()
+        for k in reversed(list(e)):
+            d = pmt.dict_add(d, pmt.intern(k), to_pmt(e[k]))
+        src.message_port_pub(pmt.intern("events"), d)
+    deadline = time.monotonic() + 60
+    while sink.lines_written() < len(evs) and not sink.error() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    tb.stop()
+    tb.wait()
+    if sink.error() or sink.lines_written() < len(evs):
+        raise RunError("writing %s failed: %s" % (path, sink.error() or "events were not all written"))
+    return path

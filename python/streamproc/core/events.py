@@ -1,0 +1,137 @@
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Event files: which format a name asks for, which paths may be written, the lines
+event_file_sink writes (for files merged in Python: the same bytes), the SigMF metadata
+an events file carries, reading events back."""
+
+import json
+import math
+import os
+
+from .errors import UsageError
+
+
+def events_format_of(path):
+    """jsonl, csv or sigmf, from the events file's name."""
+    low = path.lower()
+    return "csv" if low.endswith(".csv") else "sigmf" if low.endswith(".sigmf-meta") else "jsonl"
+
+
+def check_events_path(events, rec, overwrite):
+    """Refuses an events file that is the recording itself (or a link to it), and one
+    that exists unless `overwrite`: a user's file is never overwritten unasked. rec None:
+    no recording to compare with (a live input)."""
+    if not events or events.startswith("/dev/fd/"):
+        return
+    for data in {rec.path, rec.data_path} if rec is not None else ():
+        try:
+            if os.path.exists(events) and os.path.samefile(events, data):
+                raise UsageError("--events %s is the recording itself (%s): refusing to overwrite it"
+                                 % (events, data))
+        except OSError:
+            pass
+    if os.path.exists(events) and not overwrite and os.path.isfile(events):
+        raise UsageError("--events %s exists: pass --overwrite to replace it" % events)
+    parent = os.path.dirname(os.path.abspath(events))
+    if not os.path.isdir(parent):
+        raise UsageError("--events %s: directory %s does not exist" % (events, parent))
+
+
+def sigmf_template(rec, rate, events_path):
+    """The metadata an events .sigmf-meta carries: the input recording's (SigMF input)
+    or one made for a raw file, with core:dataset naming the original samples (relative
+    to the events file: nothing is copied)."""
+    out_dir = os.path.dirname(os.path.abspath(events_path))
+    if rec.metadata:
+        doc = json.loads(rec.metadata)  # its own annotations are kept
+    else:
+        doc = {"global": {"core:datatype": rec.kind, "core:version": "1.0.0"},
+               "captures": [{"core:sample_start": 0}]}
+    g = doc.setdefault("global", {})
+    g["core:sample_rate"] = float(rate)
+    if rec.path.endswith(".sigmf"):
+        g.pop("core:dataset", None)  # an archive member cannot be named as a dataset
+    else:
+        g["core:dataset"] = os.path.relpath(os.path.abspath(rec.data_path), out_dir)
+    g.setdefault("core:description", "events found by gr-streamproc in %s" % os.path.basename(rec.path))
+    return doc
+
+
+# ------------------------------------------------------------------ the lines
+# The module has one printer of floats (lib/json_text.h): Python's repr(), which the
+# blocks reproduce, so these lines are the blocks' lines byte for byte.
+def number_text(v):
+    """A float as the blocks write it: repr() (3420.0, 0.0005, 1e-05), null for NaN and
+    infinities (JSON has none)."""
+    return repr(v) if math.isfinite(v) else "null"
+
+
+def csv_value(v):
+    """A value in event_file_sink's CSV rows."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    return number_text(v) if isinstance(v, float) else str(v)
+
+
+def json_value(v):
+    if isinstance(v, bool) or v is None:
+        return json.dumps(v)
+    if isinstance(v, float):
+        return number_text(v)
+    if isinstance(v, int):
+        return str(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def event_line(e):
+    """An event as event_file_sink's JSON line (keys in order)."""
+    return "{" + ", ".join("%s: %s" % (json.dumps(k, ensure_ascii=False), json_value(v)) for k, v in e.items()) + "}"
+
+
+def index_line(b):
+    """A burst's line as burst_file_sink writes index.jsonl (sorted keys, compact)."""
+    return json.dumps(b, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sigmf_text(doc):
+    """A SigMF document as burst_file_sink writes its .sigmf-meta files."""
+    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_events(path, fmt, evs, with_file=False):
+    """Events as event_file_sink writes them (JSON lines or CSV with its columns; with
+    `with_file` a first "file" column), to a temporary file renamed over `path` (SigMF:
+    core.chain.write_sigmf_events)."""
+    from ..streamproc_python import event_file_sink
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), ".%s.tmp" % os.path.basename(path))
+    with open(tmp, "w", encoding="utf-8") as f:
+        if fmt == "csv":
+            fields = (["file"] if with_file else []) + event_file_sink.csv_columns()
+            f.write(",".join(fields) + "\n")
+            for e in evs:
+                f.write(",".join(csv_value(e[k]) if k in e else "" for k in fields) + "\n")
+        else:
+            for e in evs:
+                f.write(event_line(e) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_events(path):
+    """The events of a JSON-lines events file; UsageError naming what is wrong."""
+    try:
+        with open(path) as f:
+            events = [json.loads(line) for line in f if line.strip()]
+    except OSError as e:
+        raise UsageError("cannot read events from %s: %s" % (path, e.strerror))
+    except ValueError as e:
+        raise UsageError("events file %s is not JSON lines: %s" % (path, e))
+    for e in events:
+        if not isinstance(e, dict) or not isinstance(e.get("start"), int) or not isinstance(e.get("end"), int):
+            raise UsageError("events file %s: every line needs integer start and end" % path)
+    return events
