@@ -24,7 +24,7 @@ from gnuradio import gr_unittest
 
 from gnuradio import streamproc
 from gnuradio.streamproc import DetectOptions, batch, detect_file
-from gnuradio.streamproc.runners.batch import plan
+from gnuradio.streamproc.runners.batch.ranges import shift
 from qa_helpers import wait_until
 
 PY = "/usr/bin/python3"
@@ -336,7 +336,7 @@ class qa_batch(gr_unittest.TestCase):
             with open(seg, "wb") as g:
                 g.write(f.read(n * 8))
         opts = DetectOptions(rate=1e6, lowpass=100e3, decimation=D)
-        ref = [plan.shift(e, K, D, 1e6) for e in self.whole(seg, opts)]
+        ref = [shift(e, K, D, 1e6) for e in self.whole(seg, opts)]
         self.assertGreater(len(ref), 20)
         out = os.path.join(self.dir, "split.jsonl")
         ctx = zmq.Context()

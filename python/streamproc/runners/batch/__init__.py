@@ -13,7 +13,7 @@ last = b + post, and keeps the events whose start falls in [a, b). `align` makes
 filter's FFT blocks, the decimation phase, the detector's windows and the floor's
 sub-blocks fall where they fall in one run over the whole file, so once the chain's
 state has forgotten the read's start the task sees the same floats. The task proves that
-it has (plan.settled) and reads further back (or on) when it cannot: the merged
+it has (ranges.settled) and reads further back (or on) when it cannot: the merged
 result is the one run's, event for event, field for field.
 """
 
@@ -28,7 +28,7 @@ from ...core.formats import open_recording
 from ...core.options import MAX_BURST_DEFAULT, DetectOptions, burst_lengths, check_burst_format, default_burst_format
 from ..runctl import StopOnSignals
 from .merge import check_events, merge, place_bursts
-from .plan import DEFAULT_CHUNK, expand_inputs, plan
+from .ranges import DEFAULT_CHUNK, expand_inputs, plan
 from .task import task
 
 __all__ = ["DEFAULT_CHUNK", "detect", "extract", "local_client", "local_cluster", "plan"]

@@ -21,7 +21,7 @@ from ...core.formats import open_recording
 from ...core.options import DetectOptions
 from ..runctl import peak_rss_mb, run_recording
 from ..single import extract_file
-from .plan import Geometry, settled, shift
+from .ranges import Geometry, settled, shift
 
 
 def run_once(rec, options, spec, first, last, tmp, tries, progress):
