@@ -29,7 +29,7 @@ from ...core.options import MAX_BURST_DEFAULT, DetectOptions, burst_lengths, che
 from ..runctl import StopOnSignals
 from .merge import check_events, merge, place_bursts
 from .ranges import DEFAULT_CHUNK, expand_inputs, plan
-from .task import task
+from .task import range_task
 
 __all__ = ["DEFAULT_CHUNK", "detect", "extract", "local_client", "local_cluster", "plan"]
 
@@ -194,7 +194,7 @@ def run_tasks(tasks, jobs, scheduler, client, progress, total):
     try:
         queue = Queue(queue_name, client=client) if queue_name else None
         done_bytes = {}
-        futures = client.map(task, tasks, [queue_name] * len(tasks), pure=False,
+        futures = client.map(range_task, tasks, [queue_name] * len(tasks), pure=False,
                              key=["streamproc-range-%d-%s" % (t["task"], uuid.uuid4().hex) for t in tasks])
         pending = as_completed(futures)
         with StopOnSignals() as stop:

@@ -145,7 +145,7 @@ def die_with_parent():
         pass
 
 
-def task(spec, queue_name):
+def range_task(spec, queue_name):
     """A Dask task: the range in a fresh process (GNU Radio 3.10 leaks across run()s,
     gnuradio#7706), with the client's FFTW wisdom in its own HOME (no planning, no lock
     on the user's wisdom file); progress to the client's queue."""
