@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
 
 namespace gr {
@@ -124,6 +125,14 @@ burst_file_sink_impl::burst_file_sink_impl(const std::string& directory,
         throw std::invalid_argument(
             "burst_file_sink: prefix must be a non-empty file name part without '/'");
     struct stat st;
+    if (::stat(directory.c_str(), &st) != 0) {
+        // a directory that does not exist yet is made, with its parents (mkdir -p)
+        std::error_code ec;
+        std::filesystem::create_directories(directory, ec);
+        if (ec)
+            throw std::runtime_error("burst_file_sink: cannot create directory '" +
+                                     directory + "': " + ec.message());
+    }
     if (::stat(directory.c_str(), &st) != 0)
         throw std::runtime_error("burst_file_sink: directory '" + directory +
                                  "': " + std::strerror(errno));

@@ -277,12 +277,29 @@ class qa_burst_extractor(gr_unittest.TestCase):
             a = e["burst_start"]
             np.testing.assert_array_equal(got, x[a:a + e["burst_samples"]])
         self.assertEqual(sorted(os.listdir(out)), sorted([e["file"] for e in index] + ["index.jsonl"]))
-        # an unusable directory: one clear line
-        res = cli("extract", path, "--out", os.path.join(self.dir, "missing"))
+        # a directory that does not exist yet is made, with its parents (mkdir -p), by
+        # the command and by the block; a file in its place, or a path that cannot be
+        # made, is one clear line
+        made = os.path.join(self.dir, "new", "bursts")
+        res = cli("extract", path, "--rate", "1M", "--out", made, "--format", "cf32", "--post", "1000",
+                  "--max-burst", "4000")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(os.path.join(made, "index.jsonl")) as f:
+            self.assertGreaterEqual(len(f.readlines()), 2)
+        res = cli("extract", path, "--out", path)
         self.assertEqual(res.returncode, 2)
-        self.assertIn("is not a directory", res.stderr)
+        self.assertIn("exists and is not a directory", res.stderr)
+        res = cli("extract", path, "--out", os.path.join(path, "sub"))
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("cannot create the directory", res.stderr)
+        self.assertNotIn("Traceback", res.stderr)
+        made = os.path.join(self.dir, "new2", "deeper")
+        streamproc.burst_file_sink(made)
+        self.assertTrue(os.path.isdir(made))
         with self.assertRaisesRegex(RuntimeError, "is not a directory"):
             streamproc.burst_file_sink(path)
+        with self.assertRaisesRegex(RuntimeError, "cannot create directory"):
+            streamproc.burst_file_sink(os.path.join(path, "sub"))
         with self.assertRaisesRegex(ValueError, "format must be cf32, ci16, cu8 or sigmf"):
             streamproc.burst_file_sink(out, "wav")
 

@@ -44,7 +44,8 @@ public:
     using sptr = std::shared_ptr<burst_file_sink>;
 
     /*!
-     * \param directory where the files go (must exist and be writable)
+     * \param directory where the files go (made with its parents if missing, as
+     *        mkdir -p; an existing file there, or one that cannot be made, is an error)
      * \param format "cf32", "ci16", "cu8" or "sigmf"
      * \param prefix file name prefix
      * \param overwrite replace an existing index and files of the same names

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(burst_file_sink.h)                                         */
-/* BINDTOOL_HEADER_FILE_HASH(9bfced96a4160f4e66f6b64fddc0eb7c)                     */
+/* BINDTOOL_HEADER_FILE_HASH(34ac50e43bd22f9852099a95d69070b6)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -5,10 +5,9 @@
 #
 """`streamproc extract`: parse, route (one file, a batch, a live input), run, print."""
 
-import os
 import sys
 
-from ..core.errors import UsageError
+from ..core.events import make_out_dir
 from ..core.options import BURST_FORMATS, MAX_BURST_DEFAULT, BurstOptions, burst_lengths, parse_size
 from ..runners import batch
 from ..runners.single import extract_file
@@ -21,8 +20,7 @@ def extract_command(args):
     options = detect_options(args)
     way = route(args)
     if way == "live":
-        if not os.path.isdir(args.out):
-            raise UsageError("--out %s is not a directory (make it first)" % args.out)
+        make_out_dir(args.out)
         fmt = args.format or ("cu8" if args.rtl_tcp else "cf32")
         pre_n, post_n, max_n = burst_lengths(args.pre, args.post, args.max_burst, options.rate,
                                              options.decimation)
@@ -53,7 +51,7 @@ def add_parser(sub):
                        "event_detector -> burst_extractor -> burst_file_sink.")
     add_input(d)
     o = d.add_argument_group("bursts")
-    o.add_argument("--out", required=True, metavar="DIR", help="directory for the burst files (must exist)")
+    o.add_argument("--out", required=True, metavar="DIR", help="directory for the burst files (made if missing, with its parents)")
     o.add_argument("--format", choices=BURST_FORMATS,
                    help="burst file format (default: the recording's when cu8 or ci16, else cf32; sigmf: "
                    ".sigmf-data + .sigmf-meta with the event as an annotation)")

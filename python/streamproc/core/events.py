@@ -40,6 +40,20 @@ def check_events_path(events, rec, overwrite):
         raise UsageError("--events %s: directory %s does not exist" % (events, parent))
 
 
+def make_out_dir(path, flag="--out"):
+    """The directory bursts go to, made with its parents when missing (as mkdir -p);
+    UsageError when it is a file or cannot be made. Returns `path`."""
+    if os.path.isdir(path):
+        return path
+    if os.path.exists(path):
+        raise UsageError("%s %s exists and is not a directory" % (flag, path))
+    try:
+        os.makedirs(path)
+    except OSError as e:
+        raise UsageError("%s %s: cannot create the directory: %s" % (flag, path, e.strerror))
+    return path
+
+
 def sigmf_template(rec, rate, events_path):
     """The metadata an events .sigmf-meta carries: the input recording's (SigMF input)
     or one made for a raw file, with core:dataset naming the original samples (relative

@@ -7,11 +7,10 @@
 cuts each burst out into a file of its own (mmap_file_source -> detect_chain [tagged
 pass-through -> burst_extractor -> burst_file_sink])."""
 
-import os
 
 from ..core.chain import attach_bursts, build_flowgraph, burst_rate
-from ..core.errors import RunError, UsageError
-from ..core.events import check_events_path
+from ..core.errors import RunError
+from ..core.events import check_events_path, make_out_dir
 from ..core.formats import open_recording
 from ..core.options import (MAX_BURST_DEFAULT, BurstOptions, DetectOptions, burst_lengths, check_burst_format,
                             default_burst_format)
@@ -87,9 +86,8 @@ def extract_file(path, out_dir, options=None, kind=None, fmt=None, pre="0", post
     rec = open_recording(path, kind)
     options, warnings = (options or DetectOptions()).for_recording(rec)
     fmt = check_burst_format(fmt or default_burst_format(rec.kind))
-    if not os.path.isdir(out_dir):
-        raise UsageError("--out %s is not a directory (make it first)" % out_dir)
     check_events_path(events, rec, overwrite)
+    make_out_dir(out_dir)
     pre_n, post_n, max_n = burst_lengths(pre, post, max_burst, options.rate, options.decimation)
     tb, src, chain, sink = build_flowgraph(rec, options, events, None, overwrite, tag_edges=True,
                                            offset=offset, length=length)
