@@ -23,7 +23,7 @@ import sys
 import time
 
 from ...core.errors import UsageError
-from ...core.events import events_format_of
+from ...core.events import events_format_of, make_out_dir
 from ...core.formats import open_recording
 from ...core.options import MAX_BURST_DEFAULT, DetectOptions, burst_lengths, check_burst_format, default_burst_format
 from ..runctl import StopOnSignals
@@ -71,8 +71,11 @@ def local_cluster(jobs):
     if hide:
         del main.__file__
     try:
+        # CRITICAL: a worker's heartbeat that meets the scheduler closing at the end of a
+        # run logs an ERROR with a traceback (seen on a loaded machine); the tasks' own
+        # errors come back with their results, and a lost worker is retried by Dask
         return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                            memory_limit=0, silence_logs=logging.ERROR)
+                            memory_limit=0, silence_logs=logging.CRITICAL)
     finally:
         if hide:
             main.__file__ = path
@@ -139,8 +142,7 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
     max_burst = MAX_BURST_DEFAULT if max_burst is None else max_burst
     items = [paths] if isinstance(paths, str) else list(paths)
     files, failed = expand_inputs(items)
-    if not os.path.isdir(out_dir):
-        raise UsageError("--out %s is not a directory (make it first)" % out_dir)
+    make_out_dir(out_dir)
     if fmt is not None:
         check_burst_format(fmt)
     index = os.path.join(out_dir, "index.jsonl")
