@@ -11,9 +11,9 @@ mkdir -p "$out"
 cxx="clang++-14 -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 inc="-Ilib -Iinclude -I/usr/include"
 libs="-lgnuradio-runtime -lgnuradio-pmt -lvolk -lfmt -lspdlog -lboost_thread -lpthread"
-$cxx $inc lib/fuzz/fuzz_sigmf_meta.cc lib/sigmf.cc lib/sample_format.cc -o "$out/fuzz_sigmf_meta" $libs
+$cxx $inc lib/fuzz/fuzz_sigmf_meta.cc lib/sigmf.cc lib/sample_format.cc lib/json_text.cc -o "$out/fuzz_sigmf_meta" $libs
 $cxx $inc lib/fuzz/fuzz_taps_message.cc -o "$out/fuzz_taps_message" $libs
-$cxx $inc lib/fuzz/fuzz_event_message.cc lib/event_file_sink_impl.cc lib/sigmf_writer.cc lib/event_record.cc \
+$cxx $inc lib/fuzz/fuzz_event_message.cc lib/event_file_sink_impl.cc lib/sigmf_writer.cc lib/event_record.cc lib/json_text.cc \
     -o "$out/fuzz_event_message" $libs
 export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1
 for t in sigmf_meta taps_message event_message; do
