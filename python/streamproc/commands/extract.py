@@ -51,7 +51,8 @@ def add_parser(sub):
                        "event_detector -> burst_extractor -> burst_file_sink.")
     add_input(d)
     o = d.add_argument_group("bursts")
-    o.add_argument("--out", required=True, metavar="DIR", help="directory for the burst files (made if missing, with its parents)")
+    o.add_argument("--out", required=True, metavar="DIR",
+                   help="directory for the burst files (made if missing, with its parents)")
     o.add_argument("--format", choices=BURST_FORMATS,
                    help="burst file format (default: the recording's when cu8 or ci16, else cf32; sigmf: "
                    ".sigmf-data + .sigmf-meta with the event as an annotation)")
