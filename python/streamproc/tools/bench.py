@@ -185,16 +185,20 @@ def _detector_chain(which, path, case):
 class _NumpyStream:
     """The numpy stream processor `streamproc detect` replaces: mmap the file, walk it
     in 1 M-sample chunks with 1000 samples of overlap, np.convolve(np.abs(x), kernel)
-    with the same taps, count the threshold crossings."""
+    with the same taps, count the threshold crossings. f32: the kernel as float32 (the
+    convolution stays in float32: what a careful numpy user writes); else as the list
+    of numbers it is read as (np.convolve then works in float64)."""
 
-    def __init__(self, path, case):
-        self.path, self.case = path, case
+    def __init__(self, path, case, f32=False):
+        self.path, self.case, self.f32 = path, case, f32
 
     def run(self):
         import mmap
         import numpy as np
 
         kernel = [float(t) for t in open(self.case["taps_file"]).read().split(",")]
+        if self.f32:
+            kernel = np.array(kernel, np.float32)
         with open(self.path, "rb") as f:
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             x = np.frombuffer(mm, dtype=np.float32)
@@ -208,16 +212,32 @@ class _NumpyStream:
 
 
 def _pipeline_chain(which, path, case):
-    """`streamproc detect` (mmap -> ols_fir_fff -> event_detector_f, the detect_chain
-    block) against the numpy stream processor above, with the same taps."""
-    if which == "stock":
-        return _NumpyStream(path, case)
-    from ..core.chain import build_flowgraph
-    from ..core.formats import open_recording
-    from ..core.options import DetectOptions, read_taps
+    """The numpy stream processor above (float64 or float32 kernel); `streamproc
+    detect` itself runs as the user runs it (pipeline_command)."""
+    return _NumpyStream(path, case, f32=which == "stock32")
 
-    options = DetectOptions(rate=1e6, taps=read_taps(case["taps_file"]))
-    return build_flowgraph(open_recording(path, "f32"), options)[0]
+
+def pipeline_command(path, case):
+    """The user's command line of the pipeline benchmark: detect with the taps file,
+    writing the events, the report as JSON."""
+    return [sys.executable, "-m", "gnuradio.streamproc.cli", "detect", path, "--type", "f32", "--taps",
+            case["taps_file"], "--events", path + ".events.jsonl", "--overwrite", "--json"]
+
+
+def run_pipeline_command(case, path):
+    """`streamproc detect` as a user runs it (its own process, an events file): the
+    report's own seconds (what its mb_per_s is made of) and peak RSS; the interpreter's
+    RSS with gnuradio, numpy and the module imported is the baseline."""
+    res = subprocess.run(pipeline_command(path, case), capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RunError("streamproc detect failed:\n%s" % res.stderr[-2000:])
+    rep = json.loads(res.stdout)
+    os.unlink(path + ".events.jsonl")
+    base = subprocess.run([sys.executable, "-c", "import numpy, gnuradio.blocks, gnuradio.streamproc; "
+                           "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"],
+                          capture_output=True, text=True, check=True)
+    return {"seconds": rep["seconds"], "bytes": rep["bytes"], "peak_rss_mb": rep["peak_rss_mb"],
+            "base_rss_mb": int(base.stdout) / 1024.0, "report_mb_per_s": rep["mb_per_s"], "events": rep["events"]}
 
 
 def _live_chain(which, path, case):
@@ -392,6 +412,8 @@ def warm(path):
 
 
 def run_child(case, which, path):
+    if case["bench"] == "pipeline" and which == "ours":
+        return run_pipeline_command(case, path)
     cmd = [sys.executable, "-m", "gnuradio.streamproc.tools.bench", "--case", json.dumps(case), "--which", which,
            "--file", path]
     env = dict(os.environ, GR_CONF_CONTROLPORT_ON="False",
@@ -714,7 +736,7 @@ def bench(args):
                 path = prepare_file(workdir, size, made)
                 for label, taps_file in taps_files.items():
                     case = {"bench": "pipeline", "itemsize": 4, "name": "detect pipeline " + label,
-                            "taps_file": taps_file, "taps_label": label,
+                            "taps_file": taps_file, "taps_label": label, "impls": ["ours", "stock", "stock32"],
                             "ours": "streamproc detect", "stock": "numpy stream"}
                     rows.append(bench_pair(case, path, args.runs))
         if "source" in only:
@@ -910,8 +932,11 @@ def report(rows, as_json):
                 r["stock_stats"]["block_ns_per_sample"], r["block_ratio"]))
     for r in rows:
         if r["bench"] == "pipeline" and r["ratio"]:
-            print("pipeline %s: streamproc detect %.0f MB/s, numpy stream processor %.0f MB/s: %.2fx" % (
-                r["case"]["taps_label"], r["ours_stats"]["mb_per_s"], r["stock_stats"]["mb_per_s"], r["ratio"]))
+            st = r["stocks_stats"]
+            print("pipeline %s, %s: `%s` (the report's mb_per_s) %.0f MB/s; numpy stream processor %.0f MB/s "
+                  "(float64 kernel), %.0f MB/s (float32 kernel): %.2fx the faster" % (
+                      r["case"]["taps_label"], r["size"], " ".join(pipeline_command("FILE", r["case"])[3:]),
+                      r["ours_stats"]["mb_per_s"], st["stock"]["mb_per_s"], st["stock32"]["mb_per_s"], r["ratio"]))
     fmt = {(r["case"]["stage"], r["case"]["kind"]): r for r in rows if r["bench"] == "formats"}
     base = fmt.get(("detect", "cf32_le"))
     for (stage, kind), r in sorted(fmt.items()):
@@ -969,7 +994,7 @@ def child_main(argv=None):
     ours|stock --file PATH` (started by bench itself)."""
     p = argparse.ArgumentParser(prog="python3 -m gnuradio.streamproc.tools.bench")
     p.add_argument("--case", required=True)
-    p.add_argument("--which", required=True, choices=["ours", "stock", "fft", "fir", "upstream"])
+    p.add_argument("--which", required=True, choices=["ours", "stock", "stock32", "fft", "fir", "upstream"])
     p.add_argument("--file", required=True)
     return bench_child(p.parse_args(argv))
 
