@@ -403,6 +403,17 @@ def make_bursty_recording(path, nbytes):
     _write_repeated(path, x.tobytes(), nbytes)
 
 
+def make_demo_recording(path, nbytes):
+    """The recording `streamproc demo` makes (and a user's own run uses): float32 noise
+    with 15 dB tone bursts of 2000-20000 samples, 1000 of them per 200 MB
+    (tools/gen.py), with its truth beside it."""
+    from .gen import generate
+
+    if os.path.exists(path) and os.path.getsize(path) == nbytes:
+        return
+    generate(path, nbytes // 4, max(1, round(1000 * nbytes / 200e6)))
+
+
 def warm(path):
     """Read the file once so every run starts from the page cache."""
     with open(path, "rb", buffering=0) as f:
@@ -681,16 +692,21 @@ def live_sdr_bench(workdir, runs):
     return out
 
 
-def prepare_file(workdir, size, made, bursty=False):
-    path = os.path.join(workdir, "streamproc-bench-%s%s.f32" % ("bursty-" if bursty else "", human(size)))
+def prepare_file(workdir, size, made, bursty=False, demo=False):
+    """The benchmark's float32 file of `size` bytes (noise; bursty: bursts in 20 %;
+    demo: the demo's recording with its truth), made once, read into the page cache."""
+    kind = "demo_" if demo else "bursty_" if bursty else ""
+    path = os.path.join(workdir, "streamproc-bench-%s%s.f32" % (kind.replace("_", "-"), human(size)))
     if not os.path.exists(path):
         made.append(path)
+        if demo:
+            made.append(path + ".truth")
     print("# preparing %s (%s)" % (path, human(size)), file=sys.stderr)
     # In a child: the peak RSS of a process is inherited by the processes it starts
     # (Linux keeps ru_maxrss across exec), so this one stays small.
     subprocess.run([sys.executable, "-c",
-                    "from gnuradio.streamproc.tools.bench import make_recording, make_bursty_recording, warm; "
-                    "make_%srecording(%r, %d); warm(%r)" % ("bursty_" if bursty else "", path, size, path)],
+                    "from gnuradio.streamproc.tools.bench import make_%srecording, warm; "
+                    "make_%srecording(%r, %d); warm(%r)" % (kind, kind, path, size, path)],
                    check=True)
     return path
 
@@ -733,7 +749,8 @@ def bench(args):
                     f.write(",".join(repr(float(t)) for t in h))
                 taps_files[label] = taps_file
             for size in sizes:
-                path = prepare_file(workdir, size, made)
+                # the file a user runs it on: the demo's recording (1000 bursts per 200 MB)
+                path = prepare_file(workdir, size, made, demo=True)
                 for label, taps_file in taps_files.items():
                     case = {"bench": "pipeline", "itemsize": 4, "name": "detect pipeline " + label,
                             "taps_file": taps_file, "taps_label": label, "impls": ["ours", "stock", "stock32"],
