@@ -248,6 +248,49 @@ class qa_detector_floor(gr_unittest.TestCase):
             self.assertIn(text, res.stderr)
             self.assertNotIn("Traceback", res.stderr)
 
+    def test_006_first_burst_inside_the_first_horizon(self):
+        """A telegram 1-3 k samples into a capture (inside the held first horizon) gets the
+        edges the same telegram gets after it: event_detector_c/_f(window=16,
+        threshold_db=10, merge_gap=1000) behind a vector_source, tiny and default work
+        calls, against the numpy reference of the rules, complex and real."""
+        rng = np.random.default_rng(26)
+        W, gap = 16, 1000
+        n = 400_000  # past the first horizon (8 sub-blocks of 16384 samples at W = 16)
+        # OOK: 24 pulses of 150 samples every 300, a 300-sample preamble 12 dB over the
+        # noise rising into the 25 dB body: its start is the edge a late floor would lose
+        body = np.concatenate([np.ones(150), np.zeros(150)] * 24)
+        shape = np.concatenate([np.full(300, 10 ** (12 / 20)), 10 ** (25 / 20) * body])
+        for is_complex, first in ((True, 1_200), (True, 2_900), (False, 2_100)):
+            starts = (first, 200_000, 330_000)
+            x = noise(n, 1.0, rng)
+            for a in starts:  # the same telegram each time
+                x[a:a + len(shape)] += carrier(len(shape), 1.0, rng) * shape
+            if not is_complex:
+                x = np.sqrt(2) * x.real
+            x = x.astype(np.complex64 if is_complex else np.float32)
+            p = powers(x.astype(np.complex64)) if is_complex else (x * x).astype(np.float32)
+            ref = reference_events(p, window=W, merge_gap=gap, dof=2 if is_complex else 1)
+            self.assertEqual(len(ref), len(starts), is_complex)
+            for maxn in (7, None):
+                make = streamproc.event_detector_c if is_complex else streamproc.event_detector_f
+                det = make(window=W, threshold_db=10.0, merge_gap=gap)
+                if maxn:
+                    det.set_max_noutput_items(maxn)
+                tb, dbg = gr.top_block(), blocks.message_debug()
+                src = (blocks.vector_source_c if is_complex else blocks.vector_source_f)(x.tolist(), False)
+                tb.connect(src, det)
+                tb.msg_connect(det, "events", dbg, "store")
+                tb.run()
+                got = messages(dbg)
+                what = "complex" if is_complex else "real", maxn
+                self.assertEqual([(e["start"], e["end"]) for e in got], [(r["start"], r["end"]) for r in ref], what)
+            # the first telegrams' edges, relative to where they begin, are the later ones'
+            rel = [(e["start"] - a, e["end"] - a) for e, a in zip(ref, starts)]
+            for later in rel[1:]:
+                self.assertLessEqual(abs(rel[0][0] - later[0]), 2, (rel, is_complex))
+                self.assertLessEqual(abs(rel[0][1] - later[1]), 2, (rel, is_complex))
+            self.assertLessEqual(abs(rel[0][0]), W, rel)  # the preamble is part of the event
+
     def test_004_thresholds_and_window_at_runtime(self):
         """set_thresholds applies from the next sample; set_window while running restarts
         the detection at the next work call (open events finished, positions go on)."""
