@@ -179,7 +179,7 @@ void append_json_number(std::string& out, double v)
         out += '.';
         out.append(digits, 1, std::string::npos);
     }
-    char ex[8];
+    char ex[16]; // "e-324" at most; room for any int the compiler assumes
     std::snprintf(ex, sizeof ex, "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
     out += ex;
 }
