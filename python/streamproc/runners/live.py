@@ -243,6 +243,9 @@ def run_live(live, options, events=None, overwrite=False, bursts=None, status=No
     options.validate()
     tb = gr.top_block("streamproc_live")
     inp = open_live(tb, live, options)
+    if inp is None:
+        raise UsageError("%s is a file, not a live input: use detect_file(), or follow=True for a file "
+                         "still being written" % live.input)
     from gnuradio import blocks as gr_blocks
     head = gr_blocks.head(8 if inp.is_complex else 4, 1 << 62)
     clock = Timebase(head, options.rate)
