@@ -325,6 +325,23 @@ class qa_live(gr_unittest.TestCase):
             self.assertIn(text, res.stderr, args)
             self.assertNotIn("Traceback", res.stderr)
 
+    def test_008_the_runner_without_a_command_line(self):
+        """run_live(LiveOptions, DetectOptions) from Python: a followed file gives the file's
+        events (positions, values); a plain file or bad options are a UsageError."""
+        from gnuradio.streamproc import LiveOptions, UsageError, run_live
+        out = os.path.join(self.dir, "api8.jsonl")
+        rep = run_live(LiveOptions(input=CAPTURE, follow=True, follow_timeout=0.5), DetectOptions(rate=250e3),
+                       events=out, overwrite=True)
+        self.assertEqual((rep["stopped_by"], rep["error"]), ("end of input", ""))
+        ref_out = os.path.join(self.dir, "file8.jsonl")
+        detect_file(CAPTURE, DetectOptions(rate=250e3), events=ref_out, overwrite=True)
+        self.assertEqual([same(e) for e in events_of(out)], [same(e) for e in events_of(ref_out)])
+        for live, text in ((LiveOptions(input=CAPTURE), "is a file, not a live input"),
+                           (LiveOptions(input=CAPTURE, follow=True, duration=0), "--duration must be a positive"),
+                           (LiveOptions(rtl_tcp="127.0.0.1:1", soapy="rtlsdr"), "one of --rtl-tcp and --soapy")):
+            with self.assertRaisesRegex(UsageError, text):
+                run_live(live, DetectOptions(rate=250e3))
+
 
 def unittest_skip(why):
     import unittest
