@@ -20,7 +20,7 @@ static const char* __doc_gr_streamproc_burst_file_sink_make =
     R"doc(Make a burst file sink.
 
 Args:
-    directory: where the files go (must exist, writable)
+    directory: where the files go (made with its parents if missing; writable)
     format: "cf32", "ci16", "cu8" or "sigmf"
     prefix: file name prefix
     overwrite: replace an existing index.jsonl and files of the same names)doc";
