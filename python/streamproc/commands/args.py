@@ -10,9 +10,10 @@ batch or a live input."""
 import argparse
 import dataclasses
 import os
+import sys
 
 from ..core.errors import UsageError
-from ..core.formats import open_recording
+from ..core.formats import open_recording, type_names
 from ..core.options import DetectOptions, LiveOptions, parse_eng, parse_size, read_taps
 from ..runners.batch import DEFAULT_CHUNK
 from ..runners.live import is_live
@@ -91,7 +92,6 @@ def live_options(args):
         raise UsageError("a live run reads one input: a file with --follow, - (standard input) or a named pipe")
     every = args.status_every
     if every is None:
-        import sys
         every = 5.0 if sys.stderr.isatty() else 0.0
     live = LiveOptions(input=files[0] if files else None, kind=args.type, rtl_tcp=args.rtl_tcp, soapy=args.soapy,
                        freq=args.freq, gain=args.gain, ppm=args.ppm, follow=args.follow,
@@ -133,9 +133,8 @@ def route(args):
     return "one" if _one_flowgraph(args) else "batch"
 
 
-def add_input(parser, live_too=True):
+def add_input(parser):
     """The recordings, --type, and the detection, batch and live flags."""
-    from ..core.formats import type_names
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="recordings: raw samples or SigMF (.sigmf-meta/.sigmf-data), directories (their "
                         "recordings) or globs; several, or one larger than --chunk, run as Dask tasks; - for "
