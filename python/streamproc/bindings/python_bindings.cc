@@ -29,6 +29,7 @@ void bind_event_detector(py::module& m);
 void bind_event_file_sink(py::module& m);
 void bind_burst_extractor(py::module& m);
 void bind_burst_file_sink(py::module& m);
+void bind_array(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -65,5 +66,6 @@ PYBIND11_MODULE(streamproc_python, m)
     bind_event_file_sink(m);
     bind_burst_extractor(m);
     bind_burst_file_sink(m);
+    bind_array(m);
     // ) END BINDING_FUNCTION_CALLS
 }

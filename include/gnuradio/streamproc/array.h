@@ -1,0 +1,221 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-streamproc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_STREAMPROC_ARRAY_H
+#define INCLUDED_STREAMPROC_ARRAY_H
+
+#include <gnuradio/gr_complex.h>
+#include <gnuradio/streamproc/api.h>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace streamproc {
+namespace array {
+
+/*!
+ * \brief The engines of the blocks on arrays, without a flowgraph: the C++ half of
+ * streamproc.fir/convolve/stft/welch/fft (python/streamproc/arrays/, docs/array.md).
+ *
+ * Each class is fed the input in chunks of any size, in order, and keeps what the next
+ * chunk needs (history, partial frames); its memory is fixed at construction and does
+ * not grow with the input's length. None of them allocates in process().
+ */
+
+/*!
+ * Reads samples stored in a SigMF datatype (bytes at any alignment) as float or
+ * gr_complex: sample_format's conversion (file scaling, see sample_format.h), then
+ * value = converted * scale + offset (offset on the real and imaginary parts alike).
+ * scale and offset let arrays of integers be read by value: int16 with scale 32768.
+ */
+class STREAMPROC_API sample_reader
+{
+public:
+    //! Throws std::invalid_argument for an unknown datatype.
+    sample_reader(const std::string& datatype, double scale = 1.0, double offset = 0.0);
+    ~sample_reader();
+    sample_reader(const sample_reader&) = delete;
+    sample_reader& operator=(const sample_reader&) = delete;
+
+    bool is_complex() const;
+    //! Bytes of one stored sample.
+    size_t file_bytes() const;
+    //! n stored samples at src -> n floats (real datatypes) or gr_complex (complex).
+    void read(const void* src, size_t n, void* dst);
+    //! n stored samples at src -> n gr_complex (real ones get a zero imaginary part).
+    void read_complex(const void* src, size_t n, gr_complex* dst);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d;
+};
+
+/*!
+ * \brief y = lfilter(taps, 1, x)[::decimation] over a stream given in chunks.
+ *
+ * Output j is sum_k taps[k] x[j*D - k] (x before the stream start counts as 0); a
+ * stream of n samples has ceil(n / D) outputs. process() writes the outputs of every
+ * whole group of D samples it has seen; finish() writes the last one when n is not a
+ * multiple of D. Samples are copied into a buffer of chunk() items (history kept in
+ * front) and filtered a whole buffer at a time, so the result does not depend on how
+ * the input is split into calls. Runs ols_engine (overlap-save with the polyphase
+ * form, or the direct form: method "auto" picks the one its cost model says is
+ * cheaper, "fft" and "direct" force one).
+ */
+template <class T>
+class STREAMPROC_API fir_stream
+{
+public:
+    /*!
+     * \param taps at least one; for T = gr_complex real taps use the complex-by-real
+     *        kernels
+     * \param chunk input samples copied and filtered at once (the working set: about
+     *        (chunk + taps) items plus the engine's FFT buffers)
+     */
+    fir_stream(const std::vector<T>& taps,
+               unsigned decimation,
+               const std::string& method = "auto",
+               size_t chunk = 262144);
+    ~fir_stream();
+    fir_stream(const fir_stream&) = delete;
+    fir_stream& operator=(const fir_stream&) = delete;
+
+    //! Outputs process() writes for the next \p n input samples.
+    size_t outputs_for(size_t n) const;
+    //! Filters n samples at in, writes outputs_for(n) outputs to out, returns that.
+    size_t process(const T* in, size_t n, T* out);
+    //! The end of the input: writes the last output (0 or 1) and starts a new stream.
+    size_t finish(T* out);
+    //! Outputs finish() would write now (0 or 1).
+    size_t remaining() const;
+    //! Input items filtered at once (a multiple of the engine's block step).
+    size_t chunk() const;
+    size_t ntaps() const;
+    unsigned decimation() const;
+    //! "fft" or "direct": what the engine runs.
+    std::string method() const;
+    size_t fft_size() const;
+    //! Bytes the stream holds (buffers and the engine's arrays, approximately).
+    size_t working_bytes() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d;
+};
+
+/*!
+ * \brief The STFT of contiguous frames: frame k starts at in + k*hop (stft_engine,
+ * the engine of stft_cc/stft_fc, so the bins equal the blocks').
+ *
+ * Complex input: fft_size bins per frame (FFT order, or fftshift order with shift);
+ * real input: fft_size/2+1 bins (onesided) or all fft_size (the other half by
+ * conjugate symmetry).
+ */
+template <class T>
+class STREAMPROC_API stft_frames
+{
+public:
+    stft_frames(size_t fft_size,
+                size_t hop,
+                const std::vector<float>& window,
+                bool shift_or_onesided);
+    ~stft_frames();
+    stft_frames(const stft_frames&) = delete;
+    stft_frames& operator=(const stft_frames&) = delete;
+
+    size_t nbins() const;
+    //! Input samples nframes frames span: (nframes-1)*hop + fft_size.
+    size_t span(size_t nframes) const;
+    //! Writes nframes * nbins() bins for the frames starting at in.
+    void transform(const T* in, size_t nframes, gr_complex* out);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d;
+};
+
+/*!
+ * \brief Sums |X_k|^2 of windowed frames in double (the average of welch()).
+ *
+ * With detrend, each frame's mean is taken out before the window (scipy.signal.welch's
+ * detrend="constant"): X - mean * FFT(window), so the frames are transformed once.
+ * Real input: fft_size/2+1 bins; complex input: fft_size bins in FFT order.
+ */
+template <class T>
+class STREAMPROC_API power_sum
+{
+public:
+    power_sum(size_t fft_size,
+              size_t hop,
+              const std::vector<float>& window,
+              bool detrend);
+    ~power_sum();
+    power_sum(const power_sum&) = delete;
+    power_sum& operator=(const power_sum&) = delete;
+
+    size_t nbins() const;
+    size_t span(size_t nframes) const;
+    //! Adds the powers of nframes frames starting at in to acc (nbins() doubles).
+    void add(const T* in, size_t nframes, double* acc);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d;
+};
+
+//! Progress of fft(): (items done, items in all); may throw to stop the transform.
+using progress_fn = std::function<void(uint64_t, uint64_t)>;
+
+//! How fft() splits a length N: N = n1 * n2, and what each pass holds.
+struct STREAMPROC_API fft_layout {
+    uint64_t n = 0;
+    bool in_memory = false;
+    uint64_t n1 = 0, n2 = 0; //!< out of core: column and row transform lengths
+    uint64_t columns = 0;    //!< columns per block of pass 1
+    uint64_t rows = 0;       //!< rows per block of pass 2
+    unsigned passes = 0;     //!< passes over the data (each reads and writes it once)
+};
+
+/*!
+ * The layout fft() uses for n points within max_memory bytes of working arrays.
+ * Throws std::invalid_argument when n has a prime factor above 7 (naming it) or when
+ * max_memory cannot hold one column of the smallest split.
+ */
+STREAMPROC_API fft_layout plan_fft(uint64_t n, uint64_t max_memory);
+
+/*!
+ * \brief The exact DFT of n samples (forward: X_k = sum x_j e^{-2 pi i jk/n}; inverse:
+ * x_j = (1/n) sum X_k e^{+2 pi i jk/n}, numpy's convention), in float32 with twiddles
+ * computed in double.
+ *
+ * Reads the n samples at \p src through \p reader (any SigMF datatype), writes n
+ * gr_complex to \p out. In memory (plan_fft says in_memory): the samples are read into
+ * out and transformed there by one FFTW plan. Otherwise the four-step algorithm:
+ * x as an n1 x n2 matrix (row-major), pass 1 reads blocks of columns, transforms them
+ * (n1 points), writes them to \p scratch (n gr_complex); pass 2 reads blocks of rows,
+ * multiplies by the twiddles e^{-+2 pi i k1 j2 / n}, transforms them (n2 points) and
+ * writes them transposed to out. Two passes: the data is read twice and written twice.
+ * scratch may be null for an in-memory layout. Working arrays: at most max_memory bytes.
+ */
+STREAMPROC_API fft_layout fft(const void* src,
+                              sample_reader& reader,
+                              uint64_t n,
+                              gr_complex* out,
+                              gr_complex* scratch,
+                              bool inverse,
+                              uint64_t max_memory,
+                              const progress_fn& progress = progress_fn());
+
+} // namespace array
+} // namespace streamproc
+} // namespace gr
+
+#endif /* INCLUDED_STREAMPROC_ARRAY_H */
