@@ -15,6 +15,9 @@ positions across a gr-zeromq link), wallclock/add_utc (UTC times for live stream
 Functions: detect_file(path, DetectOptions(...)) -> report, extract_file(path, out_dir,
 ...); batch.detect(paths, ..., client=None) and batch.extract(...) for many files and
 huge ones on Dask; run_live(LiveOptions(...), DetectOptions(...)) for an SDR or a pipe.
+On numpy arrays, np.memmaps and paths, without a flowgraph (docs/array.md): fir,
+convolve, stft, welch, fft (exact, out of core for inputs larger than RAM),
+detect_array.
 
 The package is in layers that depend one way (docs/design/structure.md): core (options,
 formats, chain building, event files, the Python blocks), runners (one file, batch,
@@ -32,6 +35,7 @@ from .core.options import BurstOptions, DetectOptions, LiveOptions
 from .core.stream_offsets import offset_rebase, offset_tagger
 from .core.version import __version__
 from .runners import batch  # streamproc.batch.detect(paths, ..., client=None): Dask
+from .runners.arrays import convolve, detect_array, fft, fir, stft, welch
 from .runners.live import run_live
 from .runners.single import detect_file, extract_file
 
@@ -39,4 +43,4 @@ __all__ = ["burst_extractor_c", "burst_extractor_f", "burst_file_sink", "event_d
            "event_file_sink", "mmap_file_source", "ols_fir_ccc", "ols_fir_ccf", "ols_fir_fff", "stft_cc", "stft_fc",
            "welch_cf", "welch_ff", "batch", "detect_chain", "offset_rebase", "offset_tagger", "wallclock", "add_utc",
            "BurstOptions", "DetectOptions", "LiveOptions", "detect_file", "extract_file", "run_live", "RunError",
-           "UsageError", "__version__"]
+           "UsageError", "__version__", "fir", "convolve", "stft", "welch", "fft", "detect_array"]

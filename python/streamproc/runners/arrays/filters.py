@@ -1,0 +1,109 @@
+#
+# Copyright 2026 gr-streamproc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""fir() and convolve(): the engine of ols_fir_* (ols_engine, overlap-save with the
+polyphase form or the direct form) over an array, memmap or path, in chunks."""
+
+import numpy as np
+
+from ...streamproc_python import array as _engines
+from .arrayio import Input, check_finite_taps, make_output, report
+
+
+def _stream(taps, is_complex, decimation, method):
+    if int(decimation) != decimation or decimation < 1:
+        raise ValueError("decimation must be a whole number >= 1, got %r" % (decimation,))
+    if method not in ("auto", "fft", "direct"):
+        raise ValueError('method must be "auto", "fft" or "direct", got %r' % (method,))
+    cls = _engines.fir_stream_c if is_complex else _engines.fir_stream_f
+    return cls(list(taps), int(decimation), method)
+
+
+def _outputs(inp, stream, tail_zeros, progress):
+    """Yields the filter's outputs in order, a chunk at a time, for the input followed
+    by `tail_zeros` zeros. The last chunk includes finish()'s output."""
+    dtype = np.complex64 if stream.__class__ is _engines.fir_stream_c else np.float32
+    chunk = stream.chunk()
+    buf = np.empty(chunk // stream.decimation() + 2, dtype)
+    total = inp.n + tail_zeros
+    for start in range(0, inp.n, chunk):
+        x = inp.block(start, start + chunk)
+        if x.dtype != dtype:
+            x = x.astype(dtype)
+        k = stream.process(x, buf)
+        yield buf[:k]
+        report(progress, min(start + chunk, inp.n), total)
+    if tail_zeros:
+        zeros = np.zeros(min(chunk, tail_zeros), dtype)
+        for start in range(0, tail_zeros, chunk):
+            z = zeros[:min(chunk, tail_zeros - start)]
+            k = stream.process(z, buf)
+            yield buf[:k]
+            report(progress, inp.n + start + z.shape[0], total)
+    k = stream.finish(buf)
+    yield buf[:k]
+
+
+def _write(gen, out, skip, length):
+    """Writes outputs [skip, skip + length) of the stream into out; returns how many."""
+    pos, written = 0, 0
+    for y in gen:
+        a, b = max(skip - pos, 0), min(skip + length - pos, y.shape[0])
+        if b > a:
+            out[written:written + b - a] = y[a:b]
+            written += b - a
+        pos += y.shape[0]
+    return written
+
+
+def fir(x, taps, decimation=1, *, out=None, method="auto", dtype=None, format=None, progress=None,
+        overwrite=False):
+    """The FIR filter `taps` applied to x and decimated: equal (within float32 rounding)
+    to scipy.signal.lfilter(taps, 1, x)[::decimation], ceil(len(x) / decimation)
+    outputs; complex64 when x or the taps are complex, else float32.
+
+    x: 1-D array, np.memmap or path (docs/array.md: formats and conversion). out: None
+    (a new array), an array of the result's shape and dtype, or a path (a new file; an
+    existing one only with overwrite=True). method: "auto" (the cost model's choice),
+    "fft" (overlap-save) or "direct". progress(done, total): after each chunk.
+    Working set: about 3 chunks of 2^18 samples plus the FFT buffers (a few MB),
+    whatever the input's length."""
+    inp = Input(x, dtype, format)
+    t = check_finite_taps(taps)
+    cplx = inp.is_complex or np.iscomplexobj(t)
+    stream = _stream(t.astype(np.complex64) if cplx else t, cplx, decimation, method)
+    n_out = -(-inp.n // int(decimation))
+    res = make_output(out, (n_out,), np.complex64 if cplx else np.float32, inp, overwrite)
+    got = _write(_outputs(inp, stream, 0, progress), res, 0, n_out)
+    assert got == n_out, (got, n_out)
+    return res
+
+
+def convolve(x, kernel, mode="full", *, out=None, method="auto", dtype=None, format=None, progress=None,
+             overwrite=False):
+    """The convolution of x with kernel: equal (within float32 rounding) to
+    np.convolve(x, kernel, mode) for mode "full" (len(x) + len(kernel) - 1 samples),
+    "same" (max of the lengths, centred as numpy centres it) and "valid" (max - min + 1);
+    scipy.signal.oaconvolve gives the same for len(x) >= len(kernel). A kernel longer
+    than x is swapped with it (convolution commutes), as numpy does. Other arguments as
+    fir()."""
+    if mode not in ("full", "same", "valid"):
+        raise ValueError('mode must be "full", "same" or "valid", got %r' % (mode,))
+    inp = Input(x, dtype, format)
+    k = check_finite_taps(kernel, "kernel")
+    n, m = inp.n, k.shape[0]
+    if m > n:  # numpy's rule: the longer one is the signal
+        small = inp.block(0, n).copy()
+        if not np.all(np.isfinite(small)):
+            raise ValueError("x holds NaN or infinite values and is shorter than the kernel (it would be the taps)")
+        inp, k = Input(k), small
+        n, m = m, n
+    cplx = inp.is_complex or np.iscomplexobj(k)
+    stream = _stream(k.astype(np.complex64) if cplx else k, cplx, 1, method)
+    skip, length = {"full": (0, n + m - 1), "same": ((m - 1) // 2, n), "valid": (m - 1, n - m + 1)}[mode]
+    res = make_output(out, (length,), np.complex64 if cplx else np.float32, inp, overwrite)
+    got = _write(_outputs(inp, stream, m - 1, progress), res, skip, length)
+    assert got == length, (got, length)
+    return res
