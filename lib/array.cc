@@ -107,9 +107,10 @@ struct fir_stream<T>::impl {
     std::unique_ptr<ols_engine<T>> eng;
     size_t hist; // L - 1
     unsigned decim;
-    size_t cap;          // buffer capacity: hist + chunk
-    volk::vector<T> buf; // hist items of history, then new ones
-    size_t fill;         // items in buf
+    size_t cap;                     // buffer capacity: hist + chunk
+    volk::vector<T> buf;            // hist items of history, then new ones
+    size_t fill;                    // items in buf
+    void run(size_t fresh, T* out); // filters buf's fresh items, keeps the history
 };
 
 template <class T>
@@ -146,51 +147,56 @@ fir_stream<T>::~fir_stream() = default;
 template <class T>
 size_t fir_stream<T>::outputs_for(size_t n) const
 {
-    return (d->fill - d->hist + n) / d->decim;
+    const size_t chunk = d->cap - d->hist; // a multiple of D
+    return (d->fill - d->hist + n) / chunk * (chunk / d->decim);
+}
+
+template <class T>
+void fir_stream<T>::impl::run(size_t fresh, T* out)
+{
+    eng->filter(buf.data(), fresh, out);
+    std::memmove(buf.data(), buf.data() + fresh, (fill - fresh) * sizeof(T));
+    fill -= fresh;
 }
 
 template <class T>
 size_t fir_stream<T>::process(const T* in, size_t n, T* out)
 {
+    // only whole buffers: the engine's blocks then lie where they would for any split
+    // of the input into calls, and so do their float roundings
     size_t produced = 0;
-    while (true) {
+    while (n > 0) {
         const size_t take = std::min(n, d->cap - d->fill);
         std::copy(in, in + take, d->buf.data() + d->fill);
         d->fill += take;
         in += take;
         n -= take;
-        if (d->fill < d->cap && n > 0)
-            continue;
-        const size_t fresh = d->fill - d->hist;
-        const size_t k = fresh / d->decim;
-        if (k > 0) {
-            produced += d->eng->filter(d->buf.data(), k * d->decim, out + produced);
-            const size_t used = k * d->decim;
-            std::memmove(
-                d->buf.data(), d->buf.data() + used, (d->fill - used) * sizeof(T));
-            d->fill -= used;
+        if (d->fill == d->cap) {
+            const size_t chunk = d->cap - d->hist;
+            d->run(chunk, out + produced);
+            produced += chunk / d->decim;
         }
-        if (n == 0)
-            return produced;
     }
+    return produced;
 }
 
 template <class T>
 size_t fir_stream<T>::finish(T* out)
 {
-    if (d->fill == d->hist)
+    const size_t k = remaining();
+    if (k == 0)
         return 0;
-    // the last output's window ends inside the samples held: pad to one whole step
-    std::fill(d->buf.data() + d->fill, d->buf.data() + d->hist + d->decim, T(0));
-    const size_t k = d->eng->filter(d->buf.data(), d->decim, out);
-    d->fill = d->hist;
+    // the last output's window ends inside the samples held: pad to whole groups of D
+    std::fill(d->buf.data() + d->fill, d->buf.data() + d->hist + k * d->decim, T(0));
+    d->fill = d->hist + k * d->decim;
+    d->run(k * d->decim, out);
     return k;
 }
 
 template <class T>
 size_t fir_stream<T>::remaining() const
 {
-    return d->fill > d->hist ? 1 : 0;
+    return (d->fill - d->hist + d->decim - 1) / d->decim;
 }
 
 template <class T>

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """The `streamproc` command line: the parser and main(); each subcommand lives in a
-module of its own under commands/ (detect, extract, info, plot, gen, demo, bench)."""
+module of its own under commands/ (detect, extract, info, plot, fft, gen, demo, bench)."""
 
 import argparse
 import sys
@@ -16,7 +16,7 @@ EXIT_BAD_ARGS = 2
 
 
 def build_parser():
-    from .commands import bench, demo, detect, extract, gen, info, plot
+    from .commands import bench, demo, detect, extract, fft, gen, info, plot
 
     p = argparse.ArgumentParser(
         prog="streamproc",
@@ -27,7 +27,7 @@ def build_parser():
                    help="show GNU Radio's log lines (-v info, -vv debug); default: warnings only")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (detect, extract, info, plot, gen, demo, bench):
+    for module in (detect, extract, info, plot, fft, gen, demo, bench):
         module.add_parser(sub)
     return p
 

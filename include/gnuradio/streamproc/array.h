@@ -62,12 +62,12 @@ private:
  * \brief y = lfilter(taps, 1, x)[::decimation] over a stream given in chunks.
  *
  * Output j is sum_k taps[k] x[j*D - k] (x before the stream start counts as 0); a
- * stream of n samples has ceil(n / D) outputs. process() writes the outputs of every
- * whole group of D samples it has seen; finish() writes the last one when n is not a
- * multiple of D. Samples are copied into a buffer of chunk() items (history kept in
- * front) and filtered a whole buffer at a time, so the result does not depend on how
- * the input is split into calls. Runs ols_engine (overlap-save with the polyphase
- * form, or the direct form: method "auto" picks the one its cost model says is
+ * stream of n samples has ceil(n / D) outputs. Samples are copied into a buffer of
+ * chunk() items (history kept in front) and filtered a whole buffer at a time:
+ * process() writes the outputs of every buffer it fills, finish() those of the rest
+ * (padded with zeros to a whole group of D). So the result, to the last bit, does not
+ * depend on how the input is split into calls. Runs ols_engine (overlap-save with the
+ * polyphase form, or the direct form: method "auto" picks the one its cost model says is
  * cheaper, "fft" and "direct" force one).
  */
 template <class T>
@@ -92,9 +92,9 @@ public:
     size_t outputs_for(size_t n) const;
     //! Filters n samples at in, writes outputs_for(n) outputs to out, returns that.
     size_t process(const T* in, size_t n, T* out);
-    //! The end of the input: writes the last output (0 or 1) and starts a new stream.
+    //! The end of the input: writes the outputs held back, starts a new stream.
     size_t finish(T* out);
-    //! Outputs finish() would write now (0 or 1).
+    //! Outputs finish() would write now (at most ceil(chunk() / D)).
     size_t remaining() const;
     //! Input items filtered at once (a multiple of the engine's block step).
     size_t chunk() const;

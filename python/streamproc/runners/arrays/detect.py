@@ -74,7 +74,7 @@ def _input_chunks(inp):
         yield inp.block(start, start + CHUNK)
 
 
-def detect_array(x, options=None, *, dtype=None, format=None):
+def detect_array(x, options=None, *, lsb=None, dtype=None, format=None):
     """The events in x as a list of dicts, the same (same keys and values) as the
     events file detect_file writes for the same samples and options.
 
@@ -84,7 +84,12 @@ def detect_array(x, options=None, *, dtype=None, format=None):
     samples (the filter delay removed). options: DetectOptions (default: its defaults).
     For a statistic of your own (band power, spectral kurtosis, ...) give its float
     array: event_detector_f then runs on it, so threshold_db is in dB of that
-    statistic's squares over its tracked floor (docs/array.md)."""
+    statistic's squares over its tracked floor (docs/array.md).
+
+    lsb: one step of the integer capture the samples came from, after its scaling
+    (cu8/ci8: 1/128, ci16: 1/32768): the tracked floor is then never below it, as
+    detect_file does for an integer recording. None: 1 for an array of integers (read
+    by value), else no such bound."""
     options = options or DetectOptions()
     tmp = tempfile.mkdtemp(prefix="streamproc-detect-")
     events = os.path.join(tmp, "events.jsonl")
@@ -97,6 +102,8 @@ def detect_array(x, options=None, *, dtype=None, format=None):
         if not hasattr(x, "__next__"):  # an array (or a list of numbers); iterators give chunks
             inp = Input(x, dtype, format)
             chunks, is_complex = _input_chunks(inp), inp.is_complex
+            if lsb is None and np.asarray(x).dtype.kind in "iu":
+                lsb = 1.0
         else:
             it = iter(x)
             try:
@@ -112,7 +119,7 @@ def detect_array(x, options=None, *, dtype=None, format=None):
         options.validate()
         src = _ChunkSource(chunks, np.complex64 if is_complex else np.float32)
         tb = gr.top_block("streamproc_detect_array")
-        chain = make_chain(is_complex, None, options)
+        chain = make_chain(is_complex, lsb, options)
         sink = event_sink(events, "jsonl")
         tb.connect(src, chain)
         tb.msg_connect(chain, "events", sink, "events")

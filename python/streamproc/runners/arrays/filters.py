@@ -9,7 +9,7 @@ polyphase form or the direct form) over an array, memmap or path, in chunks."""
 import numpy as np
 
 from ...streamproc_python import array as _engines
-from .arrayio import Input, check_finite_taps, make_output, report
+from .arrayio import CHUNK, Input, check_finite_taps, make_output, report
 
 
 def _stream(taps, is_complex, decimation, method):
@@ -21,12 +21,13 @@ def _stream(taps, is_complex, decimation, method):
     return cls(list(taps), int(decimation), method)
 
 
-def _outputs(inp, stream, tail_zeros, progress):
+def _outputs(inp, stream, tail_zeros, progress, chunk):
     """Yields the filter's outputs in order, a chunk at a time, for the input followed
-    by `tail_zeros` zeros. The last chunk includes finish()'s output."""
+    by `tail_zeros` zeros (the last yield is finish()'s outputs)."""
     dtype = np.complex64 if stream.__class__ is _engines.fir_stream_c else np.float32
-    chunk = stream.chunk()
-    buf = np.empty(chunk // stream.decimation() + 2, dtype)
+    chunk = _chunk(chunk)
+    per = stream.chunk() // stream.decimation()
+    buf = np.empty((chunk // stream.chunk() + 2) * per + 2, dtype)
     total = inp.n + tail_zeros
     for start in range(0, inp.n, chunk):
         x = inp.block(start, start + chunk)
@@ -46,6 +47,12 @@ def _outputs(inp, stream, tail_zeros, progress):
     yield buf[:k]
 
 
+def _chunk(chunk):
+    if int(chunk) != chunk or chunk < 1:
+        raise ValueError("chunk must be a whole number of samples >= 1, got %r" % (chunk,))
+    return int(chunk)
+
+
 def _write(gen, out, skip, length):
     """Writes outputs [skip, skip + length) of the stream into out; returns how many."""
     pos, written = 0, 0
@@ -59,7 +66,7 @@ def _write(gen, out, skip, length):
 
 
 def fir(x, taps, decimation=1, *, out=None, method="auto", dtype=None, format=None, progress=None,
-        overwrite=False):
+        overwrite=False, chunk=CHUNK):
     """The FIR filter `taps` applied to x and decimated: equal (within float32 rounding)
     to scipy.signal.lfilter(taps, 1, x)[::decimation], ceil(len(x) / decimation)
     outputs; complex64 when x or the taps are complex, else float32.
@@ -68,21 +75,23 @@ def fir(x, taps, decimation=1, *, out=None, method="auto", dtype=None, format=No
     (a new array), an array of the result's shape and dtype, or a path (a new file; an
     existing one only with overwrite=True). method: "auto" (the cost model's choice),
     "fft" (overlap-save) or "direct". progress(done, total): after each chunk.
-    Working set: about 3 chunks of 2^18 samples plus the FFT buffers (a few MB),
-    whatever the input's length."""
+    chunk: samples read (and converted) at a time; the result does not depend on it,
+    to the last bit. Working set: the filter's buffer (2^18 samples and the taps), the
+    FFT arrays and one or two chunks: about 4 MB for float32 and 8 MB for complex64
+    with the defaults, whatever the input's length (docs/array.md)."""
     inp = Input(x, dtype, format)
     t = check_finite_taps(taps)
     cplx = inp.is_complex or np.iscomplexobj(t)
     stream = _stream(t.astype(np.complex64) if cplx else t, cplx, decimation, method)
     n_out = -(-inp.n // int(decimation))
     res = make_output(out, (n_out,), np.complex64 if cplx else np.float32, inp, overwrite)
-    got = _write(_outputs(inp, stream, 0, progress), res, 0, n_out)
+    got = _write(_outputs(inp, stream, 0, progress, chunk), res, 0, n_out)
     assert got == n_out, (got, n_out)
     return res
 
 
 def convolve(x, kernel, mode="full", *, out=None, method="auto", dtype=None, format=None, progress=None,
-             overwrite=False):
+             overwrite=False, chunk=CHUNK):
     """The convolution of x with kernel: equal (within float32 rounding) to
     np.convolve(x, kernel, mode) for mode "full" (len(x) + len(kernel) - 1 samples),
     "same" (max of the lengths, centred as numpy centres it) and "valid" (max - min + 1);
@@ -104,6 +113,6 @@ def convolve(x, kernel, mode="full", *, out=None, method="auto", dtype=None, for
     stream = _stream(k.astype(np.complex64) if cplx else k, cplx, 1, method)
     skip, length = {"full": (0, n + m - 1), "same": ((m - 1) // 2, n), "valid": (m - 1, n - m + 1)}[mode]
     res = make_output(out, (length,), np.complex64 if cplx else np.float32, inp, overwrite)
-    got = _write(_outputs(inp, stream, m - 1, progress), res, skip, length)
+    got = _write(_outputs(inp, stream, m - 1, progress, chunk), res, skip, length)
     assert got == length, (got, length)
     return res

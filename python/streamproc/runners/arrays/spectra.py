@@ -43,15 +43,17 @@ def _frames(inp, fft_size, hop):
     return (inp.n - fft_size) // hop + 1, fft_size, hop
 
 
-def _chunks(nframes, hop):
-    """(first frame, frames) of each chunk: frames spanning about CHUNK samples."""
-    per = max(1, CHUNK // hop)
+def _chunks(nframes, hop, chunk):
+    """(first frame, frames) of each chunk: frames spanning about `chunk` samples."""
+    if int(chunk) != chunk or chunk < 1:
+        raise ValueError("chunk must be a whole number of samples >= 1, got %r" % (chunk,))
+    per = max(1, int(chunk) // hop)
     for f0 in range(0, nframes, per):
         yield f0, min(per, nframes - f0)
 
 
 def stft(x, fft_size, hop, window="hann", *, shift=False, onesided=True, out=None, dtype=None, format=None,
-         progress=None, overwrite=False):
+         progress=None, overwrite=False, chunk=CHUNK):
     """The short-time Fourier transform of x as the stft_cc/stft_fc blocks compute it:
     frame k is x[k*hop : k*hop + fft_size] times the window, its DFT (not normalised);
     only whole frames, (len(x) - fft_size) // hop + 1 of them. Returns a complex64
@@ -59,8 +61,8 @@ def stft(x, fft_size, hop, window="hann", *, shift=False, onesided=True, out=Non
     order with shift=True), fft_size // 2 + 1 for real x (onesided; all fft_size with
     onesided=False). Equal to np.fft.fft(frames * window) within float32 rounding.
     window: a scipy.signal.get_window name ("hann", ("kaiser", 8), ...) or fft_size
-    values. out, progress, overwrite: as fir(). Working set: about 2^18 samples of
-    input per chunk and the engine's batch (a few MB)."""
+    values. out, progress, overwrite, chunk: as fir(). Working set: one chunk of
+    input (converted) and the engine's batch (a few MB)."""
     inp = Input(x, dtype, format)
     nframes, n, hop = _frames(inp, fft_size, hop)
     w = window_values(window, n)
@@ -71,7 +73,7 @@ def stft(x, fft_size, hop, window="hann", *, shift=False, onesided=True, out=Non
     res = make_output(out, (nframes, eng.nbins()), np.complex64, inp, overwrite)
     flat = res.reshape(-1)
     nb = eng.nbins()
-    for f0, k in _chunks(nframes, hop):
+    for f0, k in _chunks(nframes, hop, chunk):
         block = inp.block(f0 * hop, f0 * hop + eng.span(k))
         eng.transform(block, k, flat[f0 * nb:(f0 + k) * nb])
         report(progress, f0 + k, nframes)
@@ -79,7 +81,7 @@ def stft(x, fft_size, hop, window="hann", *, shift=False, onesided=True, out=Non
 
 
 def welch(x, fft_size, hop=None, window="hann", *, navg=0, scaling="density", sample_rate=1.0, detrend=False,
-          onesided=True, out=None, dtype=None, format=None, progress=None, overwrite=False):
+          onesided=True, out=None, dtype=None, format=None, progress=None, overwrite=False, chunk=CHUNK):
     """Welch's power spectral density: the mean of |DFT(frame * window)|^2 over frames
     (frames as stft()), scaled as scipy.signal.welch scales it. Returns (freqs, psd),
     float64. For the same arguments equal to scipy.signal.welch(x, fs=sample_rate,
@@ -137,7 +139,7 @@ def welch(x, fft_size, hop=None, window="hann", *, navg=0, scaling="density", sa
     for g in range(groups):
         acc[:] = 0.0
         g0 = g * group_len
-        for f0, k in _chunks(group_len, hop):
+        for f0, k in _chunks(group_len, hop, chunk):
             block = inp.block((g0 + f0) * hop, (g0 + f0) * hop + eng.span(k))
             eng.add(block, k, acc)
             report(progress, g0 + f0 + k, groups * group_len)
