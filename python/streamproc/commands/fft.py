@@ -76,8 +76,6 @@ def fft_command(args):
             res, lay = fft_with_layout(args.file, out=data, inverse=args.inverse, scratch_dir=args.scratch_dir,
                                        max_memory=args.max_memory, format=args.type, progress=progress,
                                        overwrite=args.overwrite)
-    except UsageError:
-        raise
     except (ValueError, OSError) as e:
         raise UsageError(str(e)) from None
     except KeyboardInterrupt:
@@ -107,8 +105,9 @@ def fft_command(args):
     if args.json:
         print(json.dumps(rep, indent=1))
         return 0
-    how = "in memory" if lay["in_memory"] else "out of core, %d x %d, %d passes" % (lay["n1"], lay["n2"],
-                                                                                  lay["passes"])
+    how = "in memory"
+    if not lay["in_memory"]:
+        how = "out of core, %d x %d, %d passes" % (lay["n1"], lay["n2"], lay["passes"])
     print("%s: %d-point %s %s -> %s" % (args.file, n, "inverse DFT" if args.inverse else "DFT", how, data))
     print("  %.2f s, %.0f MB/s of complex64, peak RSS %.1f MB (anonymous %.1f MB)"
           % (seconds, rep["mb_per_s"], rep["peak_rss_mb"], rep["peak_rss_anon_mb"]))
