@@ -174,6 +174,14 @@ class qa_arrays(gr_unittest.TestCase):
                 self.assertLess(rel_rms(y, ref), 1e-5, (n, mem))
                 back = streamproc.fft(y, inverse=True, max_memory=mem)
                 self.assertLess(rel_rms(back, x), 1e-5, (n, mem))
+        # in memory, the four-step algorithm (over 2^20 points, scratch and out within
+        # max_memory) and one plan (out is all max_memory holds)
+        x = self.signal(3 * 2 ** 20, True)
+        ref = np.fft.fft(x.astype(np.complex128))
+        for mem, passes in (("64M", 2), ("25M", 1)):
+            y, lay = streamproc.runners.arrays.dft.fft_with_layout(x, max_memory=mem)
+            self.assertEqual((lay["in_memory"], lay["passes"]), (True, passes), mem)
+            self.assertLess(rel_rms(y, ref), 1e-5, mem)
         # real input, integer input by value, a path in and out
         xr = self.signal(3 * 2 ** 12, False)
         self.assertLess(rel_rms(streamproc.fft(xr, max_memory=4096), np.fft.fft(xr.astype(np.float64))), 1e-5)

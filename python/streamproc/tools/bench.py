@@ -436,7 +436,8 @@ def run_child(case, which, path):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-BENCHES = ("source", "filter", "spectral", "detector", "extract", "live", "pipeline", "formats", "batch", "soak")
+BENCHES = ("source", "filter", "spectral", "detector", "extract", "live", "pipeline", "formats", "batch", "soak",
+           "array")
 
 
 def soak(workdir, big, made, runs_out):
@@ -716,7 +717,7 @@ def bench(args):
     only = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
     only_default = not args.only
     if only_default:
-        only = [b for b in only if b != "soak"]  # 20 GB: only when asked for
+        only = [b for b in only if b not in ("soak", "array")]  # 20 GB / 24 GiB of files: only when asked for
     for b in only:
         if b not in BENCHES:
             raise UsageError("unknown benchmark %r (choose from %s)" % (b, ", ".join(BENCHES)))
@@ -837,6 +838,9 @@ def bench(args):
                                                        r["peak_rss_mb"]))
             if len(soak_rows) == 2:
                 print("  peak RSS difference: %.1f MB" % (soak_rows[1]["peak_rss_mb"] - soak_rows[0]["peak_rss_mb"]))
+        if "array" in only:
+            from .bench_array import array_bench
+            array_bench(workdir, args.runs, ooc_log2=args.array_ooc_log2, ooc_memory=args.array_ooc_max_memory)
         if "formats" in only:
             paths = make_format_files(workdir, parse_size(args.filter_size, "--filter-size") // 8, made)
             for stage in ("source", "detect"):

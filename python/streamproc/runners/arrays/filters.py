@@ -21,48 +21,52 @@ def _stream(taps, is_complex, decimation, method):
     return cls(list(taps), int(decimation), method)
 
 
-def _outputs(inp, stream, tail_zeros, progress, chunk):
-    """Yields the filter's outputs in order, a chunk at a time, for the input followed
-    by `tail_zeros` zeros (the last yield is finish()'s outputs)."""
-    dtype = np.complex64 if stream.__class__ is _engines.fir_stream_c else np.float32
-    chunk = _chunk(chunk)
-    per = stream.chunk() // stream.decimation()
-    buf = np.empty((chunk // stream.chunk() + 2) * per + 2, dtype)
-    total = inp.n + tail_zeros
-    for start in range(0, inp.n, chunk):
-        x = inp.block(start, start + chunk)
-        if x.dtype != dtype:
-            x = x.astype(dtype)
-        k = stream.process(x, buf)
-        yield buf[:k]
-        report(progress, min(start + chunk, inp.n), total)
-    if tail_zeros:
-        zeros = np.zeros(min(chunk, tail_zeros), dtype)
-        for start in range(0, tail_zeros, chunk):
-            z = zeros[:min(chunk, tail_zeros - start)]
-            k = stream.process(z, buf)
-            yield buf[:k]
-            report(progress, inp.n + start + z.shape[0], total)
-    k = stream.finish(buf)
-    yield buf[:k]
-
-
 def _chunk(chunk):
     if int(chunk) != chunk or chunk < 1:
         raise ValueError("chunk must be a whole number of samples >= 1, got %r" % (chunk,))
     return int(chunk)
 
 
-def _write(gen, out, skip, length):
-    """Writes outputs [skip, skip + length) of the stream into out; returns how many."""
-    pos, written = 0, 0
-    for y in gen:
-        a, b = max(skip - pos, 0), min(skip + length - pos, y.shape[0])
-        if b > a:
-            out[written:written + b - a] = y[a:b]
-            written += b - a
-        pos += y.shape[0]
-    return written
+def _run(inp, stream, tail_zeros, progress, chunk, out, skip):
+    """Filters the input followed by `tail_zeros` zeros and writes outputs [skip, skip +
+    len(out)) of the stream into out: straight from the engine where a call's outputs
+    all fall inside, else through a buffer. Returns the outputs written."""
+    dtype = np.complex64 if stream.__class__ is _engines.fir_stream_c else np.float32
+    chunk = _chunk(chunk)
+    per = stream.chunk() // stream.decimation()
+    buf = None
+    length = out.shape[0]
+    total = inp.n + tail_zeros
+    state = {"pos": 0, "written": 0}
+
+    def emit(k, call):
+        pos = state["pos"]
+        if k and pos >= skip and pos + k <= skip + length:
+            got = call(out[pos - skip:pos - skip + k])
+        else:
+            nonlocal buf
+            if buf is None:
+                buf = np.empty((chunk // stream.chunk() + 2) * per + 2, dtype)
+            got = call(buf[:max(k, 1)])
+            a, b = max(skip - pos, 0), min(skip + length - pos, got)
+            if b > a:
+                out[pos + a - skip:pos + b - skip] = buf[a:b]
+        state["pos"] += got
+
+    done = 0
+    zeros = np.zeros(min(chunk, tail_zeros), dtype) if tail_zeros else None
+    while done < total:
+        if done < inp.n:
+            x = inp.block(done, min(done + chunk, inp.n))
+            if x.dtype != dtype:
+                x = x.astype(dtype)
+        else:
+            x = zeros[:min(chunk, total - done)]
+        emit(stream.outputs_for(x.shape[0]), lambda o: stream.process(x, o))
+        done += x.shape[0]
+        report(progress, done, total)
+    emit(stream.remaining(), stream.finish)
+    return min(max(state["pos"] - skip, 0), length)
 
 
 def fir(x, taps, decimation=1, *, out=None, method="auto", dtype=None, format=None, progress=None,
@@ -85,7 +89,7 @@ def fir(x, taps, decimation=1, *, out=None, method="auto", dtype=None, format=No
     stream = _stream(t.astype(np.complex64) if cplx else t, cplx, decimation, method)
     n_out = -(-inp.n // int(decimation))
     res = make_output(out, (n_out,), np.complex64 if cplx else np.float32, inp, overwrite)
-    got = _write(_outputs(inp, stream, 0, progress, chunk), res, 0, n_out)
+    got = _run(inp, stream, 0, progress, chunk, res.reshape(-1), 0)
     assert got == n_out, (got, n_out)
     return res
 
@@ -113,6 +117,6 @@ def convolve(x, kernel, mode="full", *, out=None, method="auto", dtype=None, for
     stream = _stream(k.astype(np.complex64) if cplx else k, cplx, 1, method)
     skip, length = {"full": (0, n + m - 1), "same": ((m - 1) // 2, n), "valid": (m - 1, n - m + 1)}[mode]
     res = make_output(out, (length,), np.complex64 if cplx else np.float32, inp, overwrite)
-    got = _write(_outputs(inp, stream, m - 1, progress, chunk), res, skip, length)
+    got = _run(inp, stream, m - 1, progress, chunk, res.reshape(-1), skip)
     assert got == length, (got, length)
     return res
