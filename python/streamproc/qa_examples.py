@@ -175,6 +175,39 @@ class qa_examples(gr_unittest.TestCase):
         np.testing.assert_array_equal(np.fromfile(out, dtype=np.complex64),
                                       (v[0::2] + 1j * v[1::2]).astype(np.complex64))
 
+    def test_008_own_statistic(self):
+        """band_power_events.grc (stft_cc -> an embedded-Python band-power ratio ->
+        event_detector_f) finds the planted tone bursts, and examples/own_statistic.py
+        (the same statistic with numpy on streamproc.stft, then detect_array) the same
+        events."""
+        inp, out = os.path.join(self.dir, "tones.cf32"), os.path.join(self.dir, "band.jsonl")
+        rng = np.random.default_rng(8)
+        n = 1_200_000
+        x = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) * 0.1
+        truth = [(30000 + k * 100000, 3000 + (k * 977) % 20000) for k in range(11)]
+        t = np.arange(n)
+        for s0, length in truth:  # a tone at 0.2 fs (bins 12-13 of 64), as strong as the noise
+            x[s0:s0 + length] += 0.14 * np.exp(2j * np.pi * 0.2 * t[s0:s0 + length])
+        # and a wideband burst as strong: the band-power ratio does not rise for it
+        x[600000:620000] += 0.14 * (rng.standard_normal(20000) + 1j * rng.standard_normal(20000))
+        x.astype(np.complex64).tofile(inp)
+        self.run_example("band_power_events", "--infile", inp, "--events", out)
+        with open(out) as f:
+            events = [json.loads(line) for line in f]
+        self.assertEqual(len(events), len(truth), events)
+        for ev, (s0, length) in zip(events, truth):
+            # positions are frames of 16 samples; the 8-frame window and the 64-sample
+            # frames smear each edge by up to ~6 frames
+            self.assertLessEqual(abs(ev["start"] * 16 - s0), 128, (ev, s0))
+            self.assertLessEqual(abs(ev["end"] * 16 - (s0 + length)), 128, (ev, s0, length))
+        res = subprocess.run([sys.executable, os.path.join(EXAMPLES, "own_statistic.py"), inp],
+                             capture_output=True, text=True, env=self.env, timeout=300)
+        self.assertEqual(res.returncode, 0, res.stderr[-2000:])
+        mine = [json.loads(line) for line in res.stdout.splitlines()]
+        self.assertEqual([(e["frame_start"], e["frame_end"]) for e in mine],
+                         [(e["start"], e["end"]) for e in events])
+        self.assertEqual([e["snr_db"] for e in mine], [e["snr_db"] for e in events])
+
 
 GRC_SOURCE = """options:
   parameters:

@@ -124,6 +124,7 @@ def detect_array(x, options=None, *, lsb=None, dtype=None, format=None):
         tb.connect(src, chain)
         tb.msg_connect(chain, "events", sink, "events")
         chain.detector.set_compact_messages(True)
+        chain.detector.set_log_level("warn")  # the events are the result: no summary line on stdout
         outcome = run_flowgraph(tb, [sink])
         if src.error:
             raise ValueError(src.error)
