@@ -12,8 +12,11 @@
 #include <gnuradio/fft/fft.h>
 #include <gnuradio/streamproc/array.h>
 #include <fftw3.h>
+#include <system_error>
+#include <unistd.h>
 #include <volk/volk.h>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -401,6 +404,22 @@ constexpr uint64_t k_single_max = uint64_t(1) << 20;
 // the four-step algorithm's blocks in memory: 4 MiB (measured fastest of 256 KiB-16 MiB)
 constexpr uint64_t k_cache_block = uint64_t(4) << 20;
 
+// the divisors of a 7-smooth n, ascending
+std::vector<uint64_t> smooth_divisors(uint64_t n)
+{
+    std::vector<uint64_t> d;
+    for (uint64_t a = 1; n % a == 0; a *= 2)
+        for (uint64_t b = a; n % b == 0; b *= 3)
+            for (uint64_t c = b; n % c == 0; c *= 5)
+                for (uint64_t e = c; n % e == 0; e *= 7) {
+                    d.push_back(e);
+                    if (e > n / 7)
+                        break;
+                }
+    std::sort(d.begin(), d.end());
+    return d;
+}
+
 uint64_t smooth_at_least(uint64_t n)
 {
     for (uint64_t m = std::max<uint64_t>(n, 1);; ++m) {
@@ -414,15 +433,40 @@ uint64_t smooth_at_least(uint64_t n)
 }
 
 // FFTW plans of one shape, made once per process (under GNU Radio's planner lock)
+fftwf_plan make_plan(int n, int howmany, int stride, int dist, int sign, gr_complex* a);
+
+// FFTW plans of one shape, made once per process; a measured one's wisdom is saved in
+// GNU Radio's wisdom file (so the next process does not measure it again)
 fftwf_plan cached_plan(int n, int howmany, int stride, int dist, int sign, gr_complex* a)
 {
     static std::map<std::tuple<int, int, int, int, int, int>, fftwf_plan> cache;
+    static std::mutex cache_mutex;
     const int align = fftwf_alignment_of(reinterpret_cast<float*>(a));
     const auto key = std::make_tuple(n, howmany, stride, dist, sign, align);
-    std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
+    {
+        std::lock_guard<std::mutex> lock(cache_mutex);
+        auto it = cache.find(key);
+        if (it != cache.end())
+            return it->second;
+    }
+    fftwf_plan p = make_plan(n, howmany, stride, dist, sign, a);
+    sync_fftw_wisdom(); // outside the planner lock (it takes it)
+    std::lock_guard<std::mutex> lock(cache_mutex);
     auto it = cache.find(key);
-    if (it != cache.end())
+    if (it != cache.end()) { // planned meanwhile by another thread
+        std::lock_guard<std::mutex> plock(gr::fft::planner::mutex());
+        fftwf_destroy_plan(p);
         return it->second;
+    }
+    cache.emplace(key, p);
+    return p;
+}
+
+// one plan under GNU Radio's planner lock
+fftwf_plan make_plan(int n, int howmany, int stride, int dist, int sign, gr_complex* a)
+{
+    const int align = fftwf_alignment_of(reinterpret_cast<float*>(a));
+    std::lock_guard<std::mutex> lock(gr::fft::planner::mutex());
     // Small transforms (the blocks of the four-step algorithm) are measured, on an
     // array of their own (measuring overwrites it) with the same alignment; FFTW's
     // wisdom keeps the result for later runs. Large ones are estimated: measuring
@@ -468,7 +512,6 @@ fftwf_plan cached_plan(int n, int howmany, int stride, int dist, int sign, gr_co
     if (!p)
         throw std::runtime_error("FFTW could not plan a " + std::to_string(n) +
                                  "-point transform");
-    cache.emplace(key, p);
     return p;
 }
 
@@ -480,7 +523,7 @@ void run_plan(fftwf_plan p, gr_complex* a)
 
 } // namespace
 
-fft_layout plan_fft(uint64_t n, uint64_t max_memory)
+fft_layout plan_fft(uint64_t n, uint64_t max_memory, bool out_in_memory)
 {
     if (n == 0)
         throw std::invalid_argument("the input is empty: nothing to transform");
@@ -501,57 +544,226 @@ fft_layout plan_fft(uint64_t n, uint64_t max_memory)
     fft_layout l;
     l.n = n;
     const uint64_t bytes = n * sizeof(gr_complex);
-    const bool fits = bytes <= max_memory && n <= uint64_t(INT32_MAX);
+    const bool fits = out_in_memory && bytes <= max_memory && n <= uint64_t(INT32_MAX);
     if (fits && (n <= k_single_max || 2 * bytes + k_cache_block > max_memory)) {
         l.in_memory = true; // one FFTW plan over out
         l.passes = 1;
         return l;
     }
-    // the four-step algorithm: in memory (scratch and out within max_memory) in blocks
-    // that stay in the caches, else out of core in blocks of max_memory
-    l.in_memory = fits;
-    const uint64_t block = fits ? std::min(max_memory, k_cache_block) : max_memory;
-    // n1: the largest divisor of n not above sqrt(n)
-    uint64_t best = 1;
-    for (uint64_t a = 1; a * a <= n; a *= 2)
-        for (uint64_t b = a; b * b <= n; b *= 3)
-            for (uint64_t c = b; c * c <= n; c *= 5)
-                for (uint64_t e = c; e * e <= n; e *= 7)
-                    if (n % e == 0)
-                        best = std::max(best, e);
-    l.n1 = best;
-    l.n2 = n / best;
-    l.columns = std::min<uint64_t>(l.n2, block / (sizeof(gr_complex) * l.n1));
-    l.rows = std::min<uint64_t>(l.n1, block / (sizeof(gr_complex) * l.n2));
-    if (l.columns == 0 || l.rows == 0)
-        throw std::invalid_argument(
-            "max_memory " + std::to_string(max_memory) +
-            " bytes cannot hold one row of " + std::to_string(l.n2) + " points of a " +
-            std::to_string(n) + "-point transform: give at least " +
-            std::to_string(l.n2 * sizeof(gr_complex)) + " bytes");
-    l.passes = 2;
-    return l;
+    const std::vector<uint64_t> divs = smooth_divisors(n);
+    const uint64_t m = max_memory / sizeof(gr_complex); // elements of working memory
+    if (fits) {
+        // in memory: the two-pass four-step algorithm, n1 about sqrt(n), blocks of 4 MiB
+        // that stay in the caches (the scattered writes of pass 2 go to anonymous memory)
+        uint64_t n1 = 1;
+        for (uint64_t d : divs)
+            if (d * d <= n)
+                n1 = d;
+        const uint64_t block = k_cache_block / sizeof(gr_complex);
+        l.in_memory = true;
+        l.n1 = n1;
+        l.n2 = n / n1;
+        l.columns = std::max<uint64_t>(1, std::min(l.n2, block / n1));
+        l.rows = std::max<uint64_t>(1, std::min(l.n1, block / l.n2));
+        l.passes = 2;
+        return l;
+    }
+    // out of core: three passes whose writes are all contiguous blocks (a scattered
+    // write into a mapped file makes the kernel write back a whole page or folio for
+    // each: measured 90x the data on ext4 with large folios). n2 (the row transforms)
+    // as long as two rows fit max_memory, up to 2^20 points (a measured plan: longer
+    // estimated ones ran at half the rate), so n1 is small and each read a long run.
+    uint64_t need = UINT64_MAX;
+    for (auto it = divs.rbegin(); it != divs.rend(); ++it) {
+        const uint64_t n2 = *it, d = n / n2;
+        if (d < 2)
+            continue;
+        need = std::min(need, 2 * std::max(d, n2));
+        if (2 * n2 <= m && n2 <= k_single_max && 2 * d <= m) {
+            l.n1 = d;
+            l.n2 = n2;
+            l.columns = std::min(n2, m / (2 * d)); // two blocks: as read, transposed
+            l.rows = std::min(d, m / (2 * n2));
+            l.passes = 3;
+            return l;
+        }
+    }
+    throw std::invalid_argument(
+        "max_memory " + std::to_string(max_memory) + " bytes is too small for an " +
+        "out-of-core transform of " + std::to_string(n) + " points: give at least " +
+        std::to_string((need == UINT64_MAX ? n : need) * sizeof(gr_complex)) + " bytes");
 }
 
+namespace {
+
+// row[jj] *= e^{dir i (k1 * (j0 + jj) mod n) / n} for jj < len: a recurrence in double,
+// exact every 32 steps
+void twiddle_row(
+    gr_complex* row, uint64_t k1, uint64_t j0, uint64_t len, uint64_t n, double dir)
+{
+    if (k1 == 0)
+        return;
+    constexpr uint64_t reseed = 32;
+    const std::complex<double> step = std::polar(1.0, dir * double(k1) / double(n));
+    for (uint64_t j = 0; j < len; j += reseed) {
+        const uint64_t e = (k1 * (j0 + j)) % n; // k1 * j < n1 * n2 = n: no overflow
+        std::complex<double> w = std::polar(1.0, dir * double(e) / double(n));
+        const uint64_t end = std::min(len, j + reseed);
+        for (uint64_t q = j; q < end; ++q) {
+            row[q] = gr_complex(std::complex<double>(row[q]) * w);
+            w *= step;
+        }
+    }
+}
+
+// count items at item position pos of a store: memory, or a file through pwrite/pread
+// (a mapped file's pages would be zero-filled by the kernel before each is written:
+// measured 44 % of an out-of-core transform's time)
+void store_write(const fft_store& st, uint64_t pos, const gr_complex* src, uint64_t count)
+{
+    if (st.ptr) {
+        std::memcpy(st.ptr + pos, src, count * sizeof(gr_complex));
+        return;
+    }
+    const char* p = reinterpret_cast<const char*>(src);
+    uint64_t left = count * sizeof(gr_complex);
+    uint64_t off = st.offset + pos * sizeof(gr_complex);
+    while (left > 0) {
+        const ssize_t k =
+            ::pwrite(st.fd, p, std::min<uint64_t>(left, 1 << 30), off_t(off));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            throw std::system_error(k < 0 ? errno : ENOSPC,
+                                    std::generic_category(),
+                                    "cannot write the transform's " + st.what);
+        p += k;
+        off += uint64_t(k);
+        left -= uint64_t(k);
+    }
+}
+
+void store_read(const fft_store& st, uint64_t pos, gr_complex* dst, uint64_t count)
+{
+    if (st.ptr) {
+        std::memcpy(dst, st.ptr + pos, count * sizeof(gr_complex));
+        return;
+    }
+    char* p = reinterpret_cast<char*>(dst);
+    uint64_t left = count * sizeof(gr_complex);
+    uint64_t off = st.offset + pos * sizeof(gr_complex);
+    while (left > 0) {
+        const ssize_t k =
+            ::pread(st.fd, p, std::min<uint64_t>(left, 1 << 30), off_t(off));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            throw std::system_error(k < 0 ? errno : EIO,
+                                    std::generic_category(),
+                                    "cannot read back the transform's " + st.what);
+        p += k;
+        off += uint64_t(k);
+        left -= uint64_t(k);
+    }
+}
+
+// The input: stored samples in memory, or in a file read with pread (a mapping's page
+// faults cost a third of an out-of-core pass over a file in the page cache)
+struct source {
+    const unsigned char* ptr;
+    int fd;
+    uint64_t offset;
+    sample_reader& reader;
+    size_t fb;
+    std::vector<unsigned char> raw; // one run's bytes (file input)
+    void read(uint64_t pos, uint64_t count, gr_complex* dst)
+    {
+        if (ptr) {
+            reader.read_complex(ptr + pos * fb, count, dst);
+            return;
+        }
+        raw.resize(std::max<size_t>(raw.size(), count * fb));
+        uint64_t got = 0, left = count * fb, off = offset + pos * fb;
+        while (left > 0) {
+            const ssize_t k = ::pread(fd, raw.data() + got, left, off_t(off));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                throw std::system_error(k < 0 ? errno : EIO,
+                                        std::generic_category(),
+                                        "cannot read the input samples");
+            got += uint64_t(k);
+            off += uint64_t(k);
+            left -= uint64_t(k);
+        }
+        reader.read_complex(raw.data(), count, dst);
+    }
+};
+
+// dst[c * ld_dst + r] = src[r * ld_src + c] (rows x cols, tiled)
+void transpose_ld(gr_complex* dst,
+                  uint64_t ld_dst,
+                  const gr_complex* src,
+                  uint64_t ld_src,
+                  uint64_t rows,
+                  uint64_t cols)
+{
+    constexpr uint64_t t = 16;
+    for (uint64_t r0 = 0; r0 < rows; r0 += t)
+        for (uint64_t c0 = 0; c0 < cols; c0 += t) {
+            const uint64_t re = std::min(rows, r0 + t), ce = std::min(cols, c0 + t);
+            for (uint64_t c = c0; c < ce; ++c)
+                for (uint64_t r = r0; r < re; ++r)
+                    dst[c * ld_dst + r] = src[r * ld_src + c];
+        }
+}
+
+// dst[c * rows + r] = src[r * cols + c] * scale (a rows x cols block, tiled)
+void transpose(
+    gr_complex* dst, const gr_complex* src, uint64_t rows, uint64_t cols, float scale)
+{
+    constexpr uint64_t t = 16;
+    for (uint64_t r0 = 0; r0 < rows; r0 += t)
+        for (uint64_t c0 = 0; c0 < cols; c0 += t) {
+            const uint64_t re = std::min(rows, r0 + t), ce = std::min(cols, c0 + t);
+            for (uint64_t c = c0; c < ce; ++c)
+                for (uint64_t r = r0; r < re; ++r)
+                    dst[c * rows + r] = src[r * cols + c] * scale;
+        }
+}
+
+} // namespace
+
 fft_layout fft(const void* src,
+               int src_fd,
+               uint64_t src_offset,
                sample_reader& reader,
                uint64_t n,
-               gr_complex* out,
-               gr_complex* scratch,
+               const fft_store& out_store,
+               const fft_store& scratch_store,
                bool inverse,
                uint64_t max_memory,
                const progress_fn& progress)
 {
-    const fft_layout l = plan_fft(n, max_memory);
+    const bool out_in_memory = out_store.ptr != nullptr;
+    gr_complex* out = out_store.ptr;
+    const fft_layout l = plan_fft(n, max_memory, out_in_memory);
     const int sign = inverse ? FFTW_BACKWARD : FFTW_FORWARD;
+    const double dir = inverse ? 2.0 * M_PI : -2.0 * M_PI;
     const float scale = inverse ? float(1.0 / double(n)) : 1.0f;
-    const auto* s = static_cast<const unsigned char*>(src);
-    const size_t fb = reader.file_bytes();
+    source in{ static_cast<const unsigned char*>(src),
+               src_fd,
+               src_offset,
+               reader,
+               reader.file_bytes(),
+               {} };
+    if (!in.ptr && in.fd < 0)
+        throw std::invalid_argument("fft: no input (neither memory nor a file)");
     sync_fftw_wisdom();
     if (l.passes == 1) {
         const uint64_t step = 1 << 20;
         for (uint64_t i = 0; i < n; i += step)
-            reader.read_complex(s + i * fb, std::min(step, n - i), out + i);
+            in.read(i, std::min(step, n - i), out + i);
         run_plan(cached_plan(int(n), 1, 1, int(n), sign, out), out);
         if (inverse)
             volk_32f_s32f_multiply_32f(reinterpret_cast<float*>(out),
@@ -562,67 +774,142 @@ fft_layout fft(const void* src,
             progress(n, n);
         return l;
     }
-    volk::vector<gr_complex> own_scratch;
-    if (l.in_memory) {
-        own_scratch.resize(n);
-        scratch = own_scratch.data();
-    }
-    if (!scratch)
-        throw std::invalid_argument("an out-of-core transform needs a scratch array");
-    const uint64_t n1 = l.n1, n2 = l.n2, total = 2 * n;
+    const uint64_t n1 = l.n1, n2 = l.n2, b = l.columns, R = l.rows;
+    const uint64_t total = l.passes * n;
     uint64_t done = 0;
+    if (l.passes == 2) {
+        volk::vector<gr_complex> own_scratch(n);
+        gr_complex* scratch = own_scratch.data();
+        // in memory. Pass 1: column blocks [c0, c0 + w): n1-point transforms down each,
+        // into scratch in place (row-major). Pass 2: row blocks: twiddles, n2-point
+        // transforms, written transposed to out[k2 * n1 + k1].
+        volk::vector<gr_complex> blk(std::max(n1 * b, n2 * R));
+        for (uint64_t c0 = 0; c0 < n2; c0 += b) {
+            const uint64_t w = std::min(b, n2 - c0);
+            for (uint64_t r = 0; r < n1; ++r)
+                in.read(r * n2 + c0, w, blk.data() + r * w);
+            run_plan(cached_plan(int(n1), int(w), int(w), 1, sign, blk.data()),
+                     blk.data());
+            for (uint64_t r = 0; r < n1; ++r)
+                std::memcpy(
+                    scratch + r * n2 + c0, blk.data() + r * w, w * sizeof(gr_complex));
+            done += n1 * w;
+            if (progress)
+                progress(done, total);
+        }
+        constexpr uint64_t tile = 8; // columns written out at once (one cache line)
+        for (uint64_t r0 = 0; r0 < n1; r0 += R) {
+            const uint64_t rr = std::min(R, n1 - r0);
+            std::memcpy(blk.data(), scratch + r0 * n2, rr * n2 * sizeof(gr_complex));
+            for (uint64_t i = 0; i < rr; ++i)
+                twiddle_row(blk.data() + i * n2, r0 + i, 0, n2, n, dir);
+            run_plan(cached_plan(int(n2), int(rr), 1, int(n2), sign, blk.data()),
+                     blk.data());
+            for (uint64_t k2 = 0; k2 < n2; k2 += tile) {
+                const uint64_t te = std::min(n2, k2 + tile);
+                for (uint64_t t = k2; t < te; ++t) {
+                    gr_complex* o = out + t * n1 + r0;
+                    const gr_complex* bp = blk.data() + t;
+                    for (uint64_t i = 0; i < rr; ++i)
+                        o[i] = bp[i * n2] * scale;
+                }
+            }
+            done += rr * n2;
+            if (progress)
+                progress(done, total);
+        }
+        return l;
+    }
 
-    // pass 1: blocks of columns j2 in [c0, c0 + b): n1-point transforms down each
-    volk::vector<gr_complex> blk(std::max(n1 * l.columns, n2 * l.rows));
-    for (uint64_t c0 = 0; c0 < n2; c0 += l.columns) {
-        const uint64_t b = std::min(l.columns, n2 - c0);
-        for (uint64_t r = 0; r < n1; ++r)
-            reader.read_complex(s + (r * n2 + c0) * fb, b, blk.data() + r * b);
-        run_plan(cached_plan(int(n1), int(b), int(b), 1, sign, blk.data()), blk.data());
-        for (uint64_t r = 0; r < n1; ++r)
-            std::memcpy(
-                scratch + r * n2 + c0, blk.data() + r * b, b * sizeof(gr_complex));
-        done += n1 * b;
+    // Out of core, three passes, every write one contiguous block:
+    // 1. column blocks [c0, c0 + w) of x (n1 rows of w samples: long runs), n1-point
+    //    transforms down each, twiddles, written to out (as scratch) as one block:
+    //    T1[c0 * n1 + k1 * w + jj]
+    // 2. row blocks [r0, r0 + rr): each row k1 gathered from the column blocks (runs of
+    //    rr * w), n2-point transforms, the block transposed to [k2][i] and written to
+    //    scratch[r0 * n2 ...]
+    // 3. blocks of k2 [k0, k0 + kk): from each row block its run of kk * rr, assembled
+    //    into out[k0 * n1 ...] (kk * n1 contiguous)
+    if (!scratch_store.ptr && scratch_store.fd < 0)
+        throw std::invalid_argument("an out-of-core transform needs a scratch file");
+    volk::vector<gr_complex> buf(std::max({ 2 * n1 * b, 2 * R * n2 }));
+    volk::vector<gr_complex> seg(std::max(b * R, 16 * b)); // read runs (kk, w <= b)
+    gr_complex* blk = buf.data();
+    // pass 1: each column block read 16 rows at a time and transposed so that its
+    // columns are contiguous ([j][k1]: strided n1-point transforms over a block of
+    // 64 MB ran at a quarter of the rate), transformed in groups of columns by a measured
+    // plan, twiddled, transposed back to [k1][j] and written
+    const uint64_t group = std::max<uint64_t>(1, (uint64_t(1) << 17) / n1);
+    for (uint64_t c0 = 0; c0 < n2; c0 += b) {
+        const uint64_t w = std::min(b, n2 - c0);
+        gr_complex* cols = buf.data();          // [j][k1], w x n1
+        gr_complex* back = buf.data() + n1 * b; // [k1][j], n1 x w
+        for (uint64_t r = 0; r < n1; r += 16) {
+            const uint64_t rr = std::min<uint64_t>(16, n1 - r);
+            for (uint64_t i = 0; i < rr; ++i)
+                in.read((r + i) * n2 + c0, w, seg.data() + i * w);
+            transpose_ld(cols + r, n1, seg.data(), w, rr, w);
+        }
+        for (uint64_t j = 0; j < w; j += group) {
+            const uint64_t g = std::min(group, w - j);
+            run_plan(cached_plan(int(n1), int(g), 1, int(n1), sign, cols + j * n1),
+                     cols + j * n1);
+        }
+        for (uint64_t j = 0; j < w; ++j)
+            twiddle_row(cols + j * n1, c0 + j, 0, n1, n, dir); // W^{(c0 + j) k1}
+        transpose_ld(back, w, cols, n1, w, n1);
+        store_write(out_store, c0 * n1, back, n1 * w);
+        done += n1 * w;
         if (progress)
             progress(done, total);
     }
-
-    // pass 2: blocks of rows k1: twiddles, n2-point transforms along each, and the
-    // transpose out[k2 * n1 + k1]
-    const double dir = inverse ? 2.0 * M_PI : -2.0 * M_PI;
-    constexpr uint64_t reseed = 32; // exact twiddles every 32 steps of the recurrence
-    constexpr uint64_t tile = 8;    // columns written out at once (one cache line)
-    for (uint64_t r0 = 0; r0 < n1; r0 += l.rows) {
-        const uint64_t rr = std::min(l.rows, n1 - r0);
-        std::memcpy(blk.data(), scratch + r0 * n2, rr * n2 * sizeof(gr_complex));
-        for (uint64_t i = 0; i < rr; ++i) {
-            const uint64_t k1 = r0 + i;
-            if (k1 == 0)
+    gr_complex* rows = buf.data();
+    gr_complex* tr = buf.data() + R * n2;
+    for (uint64_t r0 = 0; r0 < n1; r0 += R) {
+        const uint64_t rr = std::min(R, n1 - r0);
+        for (uint64_t c0 = 0; c0 < n2; c0 += b) {
+            const uint64_t w = std::min(b, n2 - c0);
+            if (rr == 1) {
+                store_read(out_store, c0 * n1 + r0 * w, rows + c0, w);
                 continue;
-            gr_complex* row = blk.data() + i * n2;
-            const std::complex<double> step =
-                std::polar(1.0, dir * double(k1) / double(n));
-            for (uint64_t j = 0; j < n2; j += reseed) {
-                const uint64_t m = (k1 * j) % n; // k1 * j < n1 * n2: no overflow
-                std::complex<double> w = std::polar(1.0, dir * double(m) / double(n));
-                const uint64_t e = std::min(n2, j + reseed);
-                for (uint64_t q = j; q < e; ++q) {
-                    row[q] = gr_complex(std::complex<double>(row[q]) * w);
-                    w *= step;
-                }
             }
+            store_read(out_store, c0 * n1 + r0 * w, tr, rr * w); // rr rows of w
+            for (uint64_t i = 0; i < rr; ++i)
+                std::memcpy(rows + i * n2 + c0, tr + i * w, w * sizeof(gr_complex));
         }
-        run_plan(cached_plan(int(n2), int(rr), 1, int(n2), sign, blk.data()), blk.data());
-        for (uint64_t k2 = 0; k2 < n2; k2 += tile) {
-            const uint64_t te = std::min(n2, k2 + tile);
-            for (uint64_t t = k2; t < te; ++t) {
-                gr_complex* o = out + t * n1 + r0;
-                const gr_complex* b = blk.data() + t;
-                for (uint64_t i = 0; i < rr; ++i)
-                    o[i] = b[i * n2] * scale;
-            }
+        // one row at a time: the plan of one row (up to 8 MiB) is a measured one
+        const fftwf_plan row_plan = cached_plan(int(n2), 1, 1, int(n2), sign, rows);
+        for (uint64_t i = 0; i < rr; ++i)
+            run_plan(row_plan, rows + i * n2);
+        if (rr == 1) {
+            store_write(scratch_store, r0 * n2, rows, n2);
+        } else {
+            transpose(tr, rows, rr, n2, 1.0f);
+            store_write(scratch_store, r0 * n2, tr, rr * n2);
         }
         done += rr * n2;
+        if (progress)
+            progress(done, total);
+    }
+    // pass 3 in blocks of K k2 (half the buffer each: the runs as read, [k1][k2]
+    // when R = 1, and the block transposed to [k2][k1])
+    const uint64_t K = std::max<uint64_t>(1, std::min(b, buf.size() / (2 * n1)));
+    gr_complex* runs = buf.data();
+    gr_complex* asm_ = buf.data() + K * n1;
+    for (uint64_t k0 = 0; k0 < n2; k0 += K) {
+        const uint64_t kk = std::min(K, n2 - k0);
+        for (uint64_t r0 = 0; r0 < n1; r0 += R) {
+            const uint64_t rr = std::min(R, n1 - r0);
+            // the row block's run: kk x rr ([k2][i]); kept as rows k1 of kk
+            store_read(scratch_store, r0 * n2 + k0 * rr, seg.data(), kk * rr);
+            if (rr == 1)
+                std::memcpy(runs + r0 * kk, seg.data(), kk * sizeof(gr_complex));
+            else
+                transpose(runs + r0 * kk, seg.data(), kk, rr, 1.0f);
+        }
+        transpose(asm_, runs, n1, kk, scale); // [k1][k2] -> [k2][k1]
+        store_write(out_store, k0 * n1, asm_, kk * n1);
+        done += kk * n1;
         if (progress)
             progress(done, total);
     }

@@ -178,43 +178,66 @@ using progress_fn = std::function<void(uint64_t, uint64_t)>;
 struct STREAMPROC_API fft_layout {
     uint64_t n = 0;
     bool in_memory = false;
-    uint64_t n1 = 0, n2 = 0; //!< out of core: column and row transform lengths
-    uint64_t columns = 0;    //!< columns per block of pass 1
+    uint64_t n1 = 0, n2 = 0; //!< the split n = n1 * n2 (0: one plan)
+    uint64_t columns = 0;    //!< columns per block of pass 1 (and k2 per block of pass 3)
     uint64_t rows = 0;       //!< rows per block of pass 2
     unsigned passes = 0;     //!< passes over the data (each reads and writes it once)
 };
 
+//! Where fft() keeps an array of n items: memory (ptr), or a file (fd, at byte offset).
+struct STREAMPROC_API fft_store {
+    gr_complex* ptr = nullptr;
+    int fd = -1;
+    uint64_t offset = 0;
+    std::string what = "output"; //!< for error messages ("output", "scratch file")
+};
+
 /*!
- * The layout fft() uses for n points within max_memory bytes of working arrays.
- * Throws std::invalid_argument when n has a prime factor above 7 (naming it) or when
- * max_memory cannot hold one column of the smallest split.
+ * The layout fft() uses for n points within max_memory bytes of working arrays
+ * (out_in_memory: out is anonymous memory, not a mapped file). Throws
+ * std::invalid_argument when n has a prime factor above 7 (naming it and the next
+ * length to pad to) or when max_memory is too small (naming the least that works).
  */
-STREAMPROC_API fft_layout plan_fft(uint64_t n, uint64_t max_memory);
+STREAMPROC_API fft_layout plan_fft(uint64_t n,
+                                   uint64_t max_memory,
+                                   bool out_in_memory = true);
 
 /*!
  * \brief The exact DFT of n samples (forward: X_k = sum x_j e^{-2 pi i jk/n}; inverse:
  * x_j = (1/n) sum X_k e^{+2 pi i jk/n}, numpy's convention), in float32 with twiddles
  * computed in double.
  *
- * Reads the n samples at \p src through \p reader (any SigMF datatype), writes n
- * gr_complex to \p out. Up to 2^20 points, or when out is all max_memory holds: the
- * samples are read into out and transformed there by one FFTW plan (passes = 1).
- * Otherwise the four-step algorithm: x as an n1 x n2 matrix (row-major), pass 1 reads
- * blocks of columns, transforms them (n1 points), writes them to a scratch array of n
- * gr_complex; pass 2 reads blocks of rows, multiplies by the twiddles
- * e^{-+2 pi i k1 j2 / n}, transforms them (n2 points) and writes them transposed to
- * out. Two passes: the data is read twice and written twice. In memory (out, the
- * scratch and a block within max_memory) the scratch is the function's own and the
- * blocks 4 MiB (they stay in the caches: measured plans of them beat one estimated
- * plan of n points); out of core the caller gives \p scratch (a mapped file) and the
- * blocks are max_memory. Plans of up to 8 MiB are measured (FFTW_MEASURE, kept in
- * GNU Radio's wisdom file), larger ones estimated.
+ * Reads the n samples at \p src (or, src null, from the file \p src_fd at byte
+ * \p src_offset with pread) through \p reader (any SigMF datatype), writes n
+ * gr_complex to \p out (memory, or a file written with pwrite: out of core only). x is
+ * seen as an n1 x n2 matrix (row-major), X_{k1 + n1 k2} = sum_j2 W_n^{j2 k1} (sum_j1
+ * x_{n2 j1 + j2} W_n1^{j1 k1}) W_n2^{j2 k2}: column transforms, twiddles, row transforms,
+ * a transpose.
+ *  - passes = 1 (up to 2^20 points, or when out is all max_memory holds, out in
+ *    memory): the samples read into out and transformed there by one FFTW plan.
+ *  - passes = 2 (in memory: out, an own scratch array of n and 4 MiB blocks within
+ *    max_memory): n1 about sqrt(n); column blocks into the scratch, row blocks with
+ *    twiddles written transposed to out. The blocks stay in the caches: measured block
+ *    plans beat one estimated plan of n points (1.3x at 2^24).
+ *  - passes = 3 (out of core: out not in memory or too large, \p scratch a file of n
+ *    items): every write a contiguous block (scattered writes into a mapped file make
+ *    the kernel write back a page or a whole folio each time), files written with
+ *    pwrite (the pages of a mapping are zero-filled before they are written) and
+ *    read back with pread. A failed write (a full disk) throws std::system_error. n1 as
+ * small as lets two rows of n2 fit max_memory, so the reads are long runs: pass 1 column
+ * blocks of x, transforms, twiddles, written to out as blocks; pass 2 rows gathered from
+ * them, transforms, each row block transposed into scratch; pass 3 k2 blocks assembled
+ * from the row blocks into out. The data is read three times and written three times.
+ * Plans of up to 8 MiB are measured (FFTW_MEASURE, kept in GNU Radio's wisdom file),
+ * larger ones estimated. progress(done, total) after each block (total = passes * n).
  */
 STREAMPROC_API fft_layout fft(const void* src,
+                              int src_fd,
+                              uint64_t src_offset,
                               sample_reader& reader,
                               uint64_t n,
-                              gr_complex* out,
-                              gr_complex* scratch,
+                              const fft_store& out,
+                              const fft_store& scratch,
                               bool inverse,
                               uint64_t max_memory,
                               const progress_fn& progress = progress_fn());

@@ -15,6 +15,7 @@
 #include <pybind11/stl.h>
 
 #include <gnuradio/streamproc/array.h>
+#include <system_error>
 #include <stdexcept>
 #include <string>
 
@@ -155,6 +156,18 @@ void bind_array(py::module& parent)
 {
     py::module m = parent.def_submodule(
         "array", "The engines of the blocks on arrays (streamproc.runners.arrays)");
+    // a failed read or write of a file (a full disk): OSError(errno, message)
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p)
+                std::rethrow_exception(p);
+        } catch (const std::system_error& e) {
+            py::object err =
+                py::module::import("builtins")
+                    .attr("OSError")(e.code().value(), std::string(e.what()));
+            PyErr_SetObject(PyExc_OSError, err.ptr());
+        }
+    });
 
     py::class_<sa::sample_reader>(m, "sample_reader")
         .def(py::init<const std::string&, double, double>(),
@@ -191,46 +204,68 @@ void bind_array(py::module& parent)
 
     m.def(
         "plan_fft",
-        [](uint64_t n, uint64_t max_memory) {
-            return layout_dict(sa::plan_fft(n, max_memory));
+        [](uint64_t n, uint64_t max_memory, bool out_in_memory) {
+            return layout_dict(sa::plan_fft(n, max_memory, out_in_memory));
         },
         py::arg("n"),
-        py::arg("max_memory"));
+        py::arg("max_memory"),
+        py::arg("out_in_memory") = true);
     m.def(
         "fft",
-        [](py::array src,
+        [](py::object src,
+           int src_fd,
+           uint64_t src_offset,
            sa::sample_reader& reader,
            uint64_t n,
-           py::array out,
-           py::object scratch,
+           py::object out,
+           int out_fd,
+           uint64_t out_offset,
+           int scratch_fd,
            bool inverse,
            uint64_t max_memory,
            const sa::progress_fn& progress) {
-            const auto l = sa::plan_fft(n, max_memory);
-            const auto* s = data_of<unsigned char>(src, "the samples", 0, false);
-            if (size_t(src.nbytes()) < n * reader.file_bytes())
-                throw py::value_error("the samples hold fewer than n items");
-            auto* o = data_of<gr_complex>(out, "out", n, true);
-            gr_complex* sc = nullptr;
-            if (!l.in_memory) {
-                if (scratch.is_none())
-                    throw py::value_error(
-                        "an out-of-core transform needs a scratch array");
-                py::array sa_ = scratch.cast<py::array>();
-                sc = data_of<gr_complex>(sa_, "scratch", n, true);
+            const unsigned char* s = nullptr;
+            if (!src.is_none()) {
+                py::array sa_ = src.cast<py::array>();
+                s = data_of<unsigned char>(sa_, "the samples", 0, false);
+                if (size_t(sa_.nbytes()) < n * reader.file_bytes())
+                    throw py::value_error("the samples hold fewer than n items");
             }
+            sa::fft_store o, sc;
+            if (!out.is_none()) {
+                py::array oa = out.cast<py::array>();
+                o.ptr = data_of<gr_complex>(oa, "out", n, true);
+            } else {
+                o.fd = out_fd;
+                o.offset = out_offset;
+            }
+            sc.fd = scratch_fd;
+            sc.what = "scratch file";
             sa::fft_layout res;
             {
                 py::gil_scoped_release nogil;
-                res = sa::fft(s, reader, n, o, sc, inverse, max_memory, progress);
+                res = sa::fft(s,
+                              src_fd,
+                              src_offset,
+                              reader,
+                              n,
+                              o,
+                              sc,
+                              inverse,
+                              max_memory,
+                              progress);
             }
             return layout_dict(res);
         },
         py::arg("src"),
+        py::arg("src_fd"),
+        py::arg("src_offset"),
         py::arg("reader"),
         py::arg("n"),
         py::arg("out"),
-        py::arg("scratch"),
+        py::arg("out_fd"),
+        py::arg("out_offset"),
+        py::arg("scratch_fd"),
         py::arg("inverse"),
         py::arg("max_memory"),
         py::arg("progress") = sa::progress_fn());

@@ -54,6 +54,7 @@ class Input:
     def __init__(self, x, dtype=None, format=None, name="x"):
         self.name = name
         self.path = None
+        self.from_path = isinstance(x, (str, os.PathLike))
         self.metadata = ""
         self.rate = None
         if isinstance(x, (str, os.PathLike)):
@@ -216,23 +217,18 @@ def make_output(out, shape, dtype, inp, overwrite=False):
     return a
 
 
-def scratch_array(n, dtype, directory):
-    """An unnamed file of n items in `directory` (unlinked at once: it goes when the
-    mapping does, also after a crash), mapped into memory."""
+def scratch_file(nbytes, directory):
+    """An open file of nbytes in `directory`, already unlinked (it goes when the fd is
+    closed, also after a crash), its blocks reserved; returns the fd."""
     directory = directory or tempfile.gettempdir()
     if not os.path.isdir(directory):
         raise FileNotFoundError("scratch_dir %s is not a directory" % directory)
-    dtype = np.dtype(dtype)
     fd, path = tempfile.mkstemp(prefix="streamproc-scratch-", dir=directory)
     os.close(fd)
     os.unlink(path)
-    fd = _preallocate(path, n * dtype.itemsize)
-    try:
-        arr = np.memmap(path, dtype, "r+", shape=(n,))
-    finally:
-        os.close(fd)
-        os.unlink(path)
-    return arr
+    fd = _preallocate(path, nbytes)
+    os.unlink(path)
+    return fd
 
 
 def report(progress, done, total):

@@ -13,7 +13,7 @@ import numpy as np
 from ...core.errors import UsageError
 from ...core.options import parse_size
 from ...streamproc_python import array as _engines
-from .arrayio import Input, make_output, scratch_array
+from .arrayio import Input, make_output, scratch_file
 
 
 def memory_bytes(max_memory):
@@ -34,21 +34,53 @@ def layout(n, max_memory="64M"):
     return _engines.plan_fft(int(n), memory_bytes(max_memory))
 
 
+def _to_file(out):
+    return isinstance(out, (str, os.PathLike)) or isinstance(out, np.memmap)
+
+
 def fft_with_layout(x, *, out=None, inverse=False, scratch_dir=None, max_memory="64M", dtype=None, format=None,
                     progress=None, overwrite=False):
     """fft(), also returning the layout it used (see layout())."""
     inp = Input(x, dtype, format)
     mem = memory_bytes(max_memory)
-    lay = _engines.plan_fft(inp.n, mem)  # ValueError for a length with a factor above 7
+    n = inp.n
+    file_out = _to_file(out)
+    lay = _engines.plan_fft(n, mem, not file_out)  # ValueError for a length with a factor above 7
     raw, reader = inp.raw_reader()
     if scratch_dir is None and isinstance(out, (str, os.PathLike)):
         scratch_dir = os.path.dirname(os.path.abspath(os.fspath(out)))
-    res = make_output(out, (inp.n,), np.complex64, inp, overwrite)
-    scratch = None if lay["in_memory"] else scratch_array(inp.n, np.complex64, scratch_dir)
+    res = make_output(out, (n,), np.complex64, inp, overwrite)
+    target, mem_c = (None if file_out else res.reshape(-1)), mem
+    if file_out and n * 8 < mem and _engines.plan_fft(n, mem - n * 8, True)["in_memory"]:
+        # a file out: computed in memory when the result and the transform's arrays fit
+        # (then written once, in order), else out of core straight into the file
+        target, mem_c = np.empty(n, np.complex64), mem - n * 8
+    lay = _engines.plan_fft(n, mem_c, target is not None)
+    fds = []
     try:
-        lay = _engines.fft(raw, reader, inp.n, res.reshape(-1), scratch, bool(inverse), mem, progress)
+        src, src_fd = raw, -1
+        if inp.from_path:  # read with pread: faults on a mapping of the input cost a third of a pass
+            src, src_fd = None, os.open(inp.path, os.O_RDONLY)
+            fds.append(src_fd)
+        out_fd, offset = -1, 0
+        if target is None:
+            out_fd = os.open(res.filename, os.O_RDWR)
+            fds.append(out_fd)
+            offset = res.offset
+        scratch_fd = -1
+        if not lay["in_memory"]:
+            scratch_fd = scratch_file(n * 8, scratch_dir)
+            fds.append(scratch_fd)
+        lay = _engines.fft(src, src_fd, 0, reader, n, target, out_fd, offset, scratch_fd, bool(inverse), mem_c,
+                           progress)
     finally:
-        del scratch  # the unnamed scratch file goes with its mapping
+        for fd in fds:
+            os.close(fd)
+    if target is not None and file_out:
+        step = 1 << 20
+        for i in range(0, n, step):
+            res[i:i + step] = target[i:i + step]
+        del target
     if isinstance(res, np.memmap):
         res.flush()
     return res, lay
@@ -62,10 +94,14 @@ def fft(x, *, out=None, inverse=False, scratch_dir=None, max_memory="64M", dtype
     factors are 2, 3, 5 and 7 (others: ValueError naming the factor and the next
     such length to zero-pad to).
 
-    In memory when n * 8 bytes fit max_memory (one FFTW plan over out). Otherwise out
-    of core: the four-step algorithm, n = n1 * n2 (n1 about sqrt(n)), two passes over
-    the data (each reads it once and writes it once: the input read into a scratch file
-    of n * 8 bytes, then the scratch read into out), working arrays within max_memory.
+    In memory when the result and the working arrays fit max_memory: one FFTW plan
+    over the result (up to 2^20 points, or when only the result fits), else the
+    four-step algorithm in two passes with a scratch array of n (cache-sized blocks:
+    1.3x FFTW's estimated single plan at 2^24). Otherwise out of core: the four-step
+    algorithm in three passes over the data (each reads it once and writes it once, in
+    long runs: the result file and a scratch file of n * 8 bytes take turns), working
+    arrays within max_memory. With out= a file and a transform in memory, the result
+    is computed in memory and written to the file once, in order.
     For an input larger than RAM give out= a path (a new file; an existing one only
     with overwrite=True). scratch_dir: where the scratch file goes (default: out's
     directory, else the system's temporary directory); it is unlinked at once, so it
