@@ -34,6 +34,10 @@ def layout(n, max_memory="64M"):
     return _engines.plan_fft(int(n), memory_bytes(max_memory))
 
 
+def _no_progress(done, total):
+    pass
+
+
 def _to_file(out):
     return isinstance(out, (str, os.PathLike)) or isinstance(out, np.memmap)
 
@@ -71,8 +75,10 @@ def fft_with_layout(x, *, out=None, inverse=False, scratch_dir=None, max_memory=
         if not lay["in_memory"]:
             scratch_fd = scratch_file(n * 8, scratch_dir)
             fds.append(scratch_fd)
+        # always a callback: Python runs between blocks, so Ctrl-C (KeyboardInterrupt)
+        # stops the transform there
         lay = _engines.fft(src, src_fd, 0, reader, n, target, out_fd, offset, scratch_fd, bool(inverse), mem_c,
-                           progress)
+                           progress or _no_progress)
     finally:
         for fd in fds:
             os.close(fd)
