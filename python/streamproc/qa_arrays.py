@@ -379,12 +379,17 @@ class qa_arrays(gr_unittest.TestCase):
         base = rss_anon_kb()
         streamproc.fft(mm, out=os.path.join(self.tmp, "big.fft"), max_memory=mem, progress=watch)
         grew = (peak[0] - base) / 1024.0
-        self.assertLess(grew, 1.0 + 8.0, "fft: RssAnon grew %.1f MB" % grew)  # working set + plans and slack
+        # AddressSanitizer keeps freed memory in quarantine and shadows it: RSS says
+        # nothing there (the run still checks the code under it)
+        asan = "libasan" in os.environ.get("LD_PRELOAD", "")
+        if not asan:
+            self.assertLess(grew, 1.0 + 8.0, "fft: RssAnon grew %.1f MB" % grew)  # working set + plans, slack
         peak[0] = 0
         base = rss_anon_kb()
         streamproc.fir(mm, signal.firwin(129, 0.1), out=os.path.join(self.tmp, "big.fir"), progress=watch)
         grew = (peak[0] - base) / 1024.0
-        self.assertLess(grew, 16.0, "fir: RssAnon grew %.1f MB" % grew)  # docs/array.md: ~8 MB complex
+        if not asan:
+            self.assertLess(grew, 16.0, "fir: RssAnon grew %.1f MB" % grew)  # docs/array.md: ~8 MB complex
 
 
 if __name__ == "__main__":
