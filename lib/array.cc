@@ -228,15 +228,6 @@ size_t fir_stream<T>::chunk() const
 {
     return d->cap - d->hist;
 }
-template <class T>
-size_t fir_stream<T>::working_bytes() const
-{
-    // the buffer, and the engine's arrays: about 6 FFT frames of N points plus taps
-    const size_t n = d->eng->fft_size();
-    return d->buf.size() * sizeof(T) + 6 * n * sizeof(gr_complex) +
-           4 * d->eng->ntaps() * sizeof(gr_complex) + 8192 * sizeof(T);
-}
-
 template class fir_stream<float>;
 template class fir_stream<gr_complex>;
 
@@ -619,6 +610,24 @@ void twiddle_row(
     }
 }
 
+// op(offset into the buffer, bytes, file offset) -- a pread or a pwrite -- until all
+// bytes are done; EINTR retried, a failure or a short end (eof_errno) thrown
+template <class Op>
+void positioned_io(
+    Op op, uint64_t bytes, uint64_t off, int eof_errno, const std::string& what)
+{
+    for (uint64_t done = 0; done < bytes;) {
+        const ssize_t k =
+            op(done, std::min<uint64_t>(bytes - done, 1 << 30), off_t(off + done));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            throw std::system_error(
+                k < 0 ? errno : eof_errno, std::generic_category(), what);
+        done += uint64_t(k);
+    }
+}
+
 // count items at item position pos of a store: memory, or a file through pwrite/pread
 // (a mapped file's pages would be zero-filled by the kernel before each is written:
 // measured 44 % of an out-of-core transform's time)
@@ -629,21 +638,13 @@ void store_write(const fft_store& st, uint64_t pos, const gr_complex* src, uint6
         return;
     }
     const char* p = reinterpret_cast<const char*>(src);
-    uint64_t left = count * sizeof(gr_complex);
-    uint64_t off = st.offset + pos * sizeof(gr_complex);
-    while (left > 0) {
-        const ssize_t k =
-            ::pwrite(st.fd, p, std::min<uint64_t>(left, 1 << 30), off_t(off));
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            throw std::system_error(k < 0 ? errno : ENOSPC,
-                                    std::generic_category(),
-                                    "cannot write the transform's " + st.what);
-        p += k;
-        off += uint64_t(k);
-        left -= uint64_t(k);
-    }
+    positioned_io([&](uint64_t at,
+                      uint64_t len,
+                      off_t off) { return ::pwrite(st.fd, p + at, len, off); },
+                  count * sizeof(gr_complex),
+                  st.offset + pos * sizeof(gr_complex),
+                  ENOSPC,
+                  "cannot write the transform's " + st.what);
 }
 
 void store_read(const fft_store& st, uint64_t pos, gr_complex* dst, uint64_t count)
@@ -653,21 +654,13 @@ void store_read(const fft_store& st, uint64_t pos, gr_complex* dst, uint64_t cou
         return;
     }
     char* p = reinterpret_cast<char*>(dst);
-    uint64_t left = count * sizeof(gr_complex);
-    uint64_t off = st.offset + pos * sizeof(gr_complex);
-    while (left > 0) {
-        const ssize_t k =
-            ::pread(st.fd, p, std::min<uint64_t>(left, 1 << 30), off_t(off));
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            throw std::system_error(k < 0 ? errno : EIO,
-                                    std::generic_category(),
-                                    "cannot read back the transform's " + st.what);
-        p += k;
-        off += uint64_t(k);
-        left -= uint64_t(k);
-    }
+    positioned_io([&](uint64_t at,
+                      uint64_t len,
+                      off_t off) { return ::pread(st.fd, p + at, len, off); },
+                  count * sizeof(gr_complex),
+                  st.offset + pos * sizeof(gr_complex),
+                  EIO,
+                  "cannot read back the transform's " + st.what);
 }
 
 // The input: stored samples in memory, or in a file read with pread (a mapping's page
@@ -686,19 +679,14 @@ struct source {
             return;
         }
         raw.resize(std::max<size_t>(raw.size(), count * fb));
-        uint64_t got = 0, left = count * fb, off = offset + pos * fb;
-        while (left > 0) {
-            const ssize_t k = ::pread(fd, raw.data() + got, left, off_t(off));
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                throw std::system_error(k < 0 ? errno : EIO,
-                                        std::generic_category(),
-                                        "cannot read the input samples");
-            got += uint64_t(k);
-            off += uint64_t(k);
-            left -= uint64_t(k);
-        }
+        unsigned char* p = raw.data();
+        positioned_io([&](uint64_t at,
+                          uint64_t len,
+                          off_t off) { return ::pread(fd, p + at, len, off); },
+                      count * fb,
+                      offset + pos * fb,
+                      EIO,
+                      "cannot read the input samples");
         reader.read_complex(raw.data(), count, dst);
     }
 };
@@ -764,13 +752,14 @@ void transpose_in_place(gr_complex* a, uint64_t n)
         }
 }
 
-// dst[c * ld_dst + r] = src[r * ld_src + c] (rows x cols, tiled)
-void transpose_ld(gr_complex* dst,
-                  uint64_t ld_dst,
-                  const gr_complex* src,
-                  uint64_t ld_src,
-                  uint64_t rows,
-                  uint64_t cols)
+// dst[c * ld_dst + r] = src[r * ld_src + c] * scale (rows x cols, tiled)
+void transpose(gr_complex* dst,
+               uint64_t ld_dst,
+               const gr_complex* src,
+               uint64_t ld_src,
+               uint64_t rows,
+               uint64_t cols,
+               float scale = 1.0f)
 {
     constexpr uint64_t t = 16;
     for (uint64_t r0 = 0; r0 < rows; r0 += t)
@@ -778,21 +767,7 @@ void transpose_ld(gr_complex* dst,
             const uint64_t re = std::min(rows, r0 + t), ce = std::min(cols, c0 + t);
             for (uint64_t c = c0; c < ce; ++c)
                 for (uint64_t r = r0; r < re; ++r)
-                    dst[c * ld_dst + r] = src[r * ld_src + c];
-        }
-}
-
-// dst[c * rows + r] = src[r * cols + c] * scale (a rows x cols block, tiled)
-void transpose(
-    gr_complex* dst, const gr_complex* src, uint64_t rows, uint64_t cols, float scale)
-{
-    constexpr uint64_t t = 16;
-    for (uint64_t r0 = 0; r0 < rows; r0 += t)
-        for (uint64_t c0 = 0; c0 < cols; c0 += t) {
-            const uint64_t re = std::min(rows, r0 + t), ce = std::min(cols, c0 + t);
-            for (uint64_t c = c0; c < ce; ++c)
-                for (uint64_t r = r0; r < re; ++r)
-                    dst[c * rows + r] = src[r * cols + c] * scale;
+                    dst[c * ld_dst + r] = src[r * ld_src + c] * scale;
         }
 }
 
@@ -865,7 +840,6 @@ fft_layout fft(const void* src,
             if (progress)
                 progress(done, total);
         }
-        constexpr uint64_t tile = 8; // columns written out at once (one cache line)
         for (uint64_t r0 = 0; r0 < n1; r0 += R) {
             const uint64_t rr = std::min(R, n1 - r0);
             std::memcpy(blk.data(), scratch + r0 * n2, rr * n2 * sizeof(gr_complex));
@@ -882,15 +856,7 @@ fft_layout fft(const void* src,
                     progress(done, total);
                 continue;
             }
-            for (uint64_t k2 = 0; k2 < n2; k2 += tile) {
-                const uint64_t te = std::min(n2, k2 + tile);
-                for (uint64_t t = k2; t < te; ++t) {
-                    gr_complex* o = out + t * n1 + r0;
-                    const gr_complex* bp = blk.data() + t;
-                    for (uint64_t i = 0; i < rr; ++i)
-                        o[i] = bp[i * n2] * scale;
-                }
-            }
+            transpose(out + r0, n1, blk.data(), n2, rr, n2, scale); // out[k2 * n1 + k1]
             done += rr * n2;
             if (progress)
                 progress(done, total);
@@ -914,7 +880,6 @@ fft_layout fft(const void* src,
     volk::vector<gr_complex> buf(std::max({ n1 * b, 2 * R * n2 }));
     block_writer writer(std::max(n1 * b, R * n2));
     volk::vector<gr_complex> seg(std::max(b * R, 16 * b)); // read runs (kk, w <= b)
-    gr_complex* blk = buf.data();
     // pass 1: each column block read 16 rows at a time and transposed so that its
     // columns are contiguous ([j][k1]: strided n1-point transforms over a block of
     // 64 MB ran at a quarter of the rate), transformed in groups of columns by a measured
@@ -928,7 +893,7 @@ fft_layout fft(const void* src,
             const uint64_t rr = std::min<uint64_t>(16, n1 - r);
             for (uint64_t i = 0; i < rr; ++i)
                 in.read((r + i) * n2 + c0, w, seg.data() + i * w);
-            transpose_ld(cols + r, n1, seg.data(), w, rr, w);
+            transpose(cols + r, n1, seg.data(), w, rr, w);
         }
         for (uint64_t j = 0; j < w; j += group) {
             const uint64_t g = std::min(group, w - j);
@@ -937,7 +902,7 @@ fft_layout fft(const void* src,
         }
         for (uint64_t j = 0; j < w; ++j)
             twiddle_row(cols + j * n1, c0 + j, 0, n1, n, dir); // W^{(c0 + j) k1}
-        transpose_ld(back, w, cols, n1, w, n1);
+        transpose(back, w, cols, n1, w, n1);
         writer.submit(out_store, c0 * n1, n1 * w);
         done += n1 * w;
         if (progress)
@@ -966,7 +931,7 @@ fft_layout fft(const void* src,
         if (rr == 1)
             std::memcpy(wb, rows, n2 * sizeof(gr_complex));
         else
-            transpose(wb, rows, rr, n2, 1.0f);
+            transpose(wb, rr, rows, n2, rr, n2);
         writer.submit(scratch_store, r0 * n2, rr * n2);
         done += rr * n2;
         if (progress)
@@ -986,10 +951,10 @@ fft_layout fft(const void* src,
             if (rr == 1)
                 std::memcpy(runs + r0 * kk, seg.data(), kk * sizeof(gr_complex));
             else
-                transpose(runs + r0 * kk, seg.data(), kk, rr, 1.0f);
+                transpose(runs + r0 * kk, kk, seg.data(), rr, kk, rr);
         }
         gr_complex* asm_ = writer.next();
-        transpose(asm_, runs, n1, kk, scale); // [k1][k2] -> [k2][k1]
+        transpose(asm_, n1, runs, kk, n1, kk, scale); // [k1][k2] -> [k2][k1]
         writer.submit(out_store, k0 * n1, kk * n1);
         done += kk * n1;
         if (progress)

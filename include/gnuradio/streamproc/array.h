@@ -103,8 +103,6 @@ public:
     //! "fft" or "direct": what the engine runs.
     std::string method() const;
     size_t fft_size() const;
-    //! Bytes the stream holds (buffers and the engine's arrays, approximately).
-    size_t working_bytes() const;
 
 private:
     struct impl;

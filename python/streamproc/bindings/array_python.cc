@@ -83,8 +83,7 @@ void bind_fir(py::module& m, const char* name)
         .def("decimation", &C::decimation)
         .def("method", &C::method)
         .def("fft_size", &C::fft_size)
-        .def("chunk", &C::chunk)
-        .def("working_bytes", &C::working_bytes);
+        .def("chunk", &C::chunk);
 }
 
 template <class T>
