@@ -14,19 +14,12 @@ import time
 from ..core.errors import RunError, UsageError
 from ..core.events import sigmf_text
 from ..core.formats import type_names
+from ..runners.arrays.arrayio import Input
 from ..runners.arrays.dft import fft_with_layout
-from ..runners.runctl import peak_rss_mb
+from ..runners.runctl import peak_rss_mb, status_mb
 from .output import progress_bar, stdout_to_stderr
 
 SIGMF = (".sigmf-meta", ".sigmf-data", ".sigmf")
-
-
-def _rss_anon_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
 
 
 def _sigmf_paths(out):
@@ -66,15 +59,16 @@ def fft_command(args):
     peak_anon = [0.0]
 
     def progress(done, total):
-        peak_anon[0] = max(peak_anon[0], _rss_anon_mb())
+        peak_anon[0] = max(peak_anon[0], status_mb("RssAnon") or 0.0)
         if bar is not None:
             bar(done * 8, total * 8)  # bytes of complex64 through the passes
 
     t0 = time.perf_counter()
     try:
         with stdout_to_stderr():
-            res, lay = fft_with_layout(args.file, out=data, inverse=args.inverse, scratch_dir=args.scratch_dir,
-                                       max_memory=args.max_memory, format=args.type, progress=progress,
+            inp = Input(args.file, format=args.type)
+            res, lay = fft_with_layout(inp, out=data, inverse=args.inverse, scratch_dir=args.scratch_dir,
+                                       max_memory=args.max_memory, progress=progress,
                                        overwrite=args.overwrite)
     except (ValueError, OSError) as e:
         raise UsageError(str(e)) from None
@@ -88,14 +82,13 @@ def fft_command(args):
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - t0
-    peak_anon[0] = max(peak_anon[0], _rss_anon_mb())
+    peak_anon[0] = max(peak_anon[0], status_mb("RssAnon") or 0.0)
     n = res.shape[0]
     del res
     if sigmf:
-        from ..runners.arrays.arrayio import Input
         try:
             with open(meta, "w") as f:
-                f.write(sigmf_text(_meta(Input(args.file, format=args.type).metadata, args, n)))
+                f.write(sigmf_text(_meta(inp.metadata, args, n)))
         except OSError as e:
             raise RunError("cannot write %s: %s" % (meta, e.strerror))
     rep = {"file": args.file, "out": data, "metadata": meta, "samples": n, "inverse": args.inverse,

@@ -91,14 +91,23 @@ def run_recording(tb, src, rec, progress, sinks):
     return out
 
 
-def peak_rss_mb():
-    """This process's peak resident memory (VmHWM, which counts mapped file pages), MB."""
+def status_mb(key):
+    """A memory figure of this process from /proc/self/status (VmHWM, RssAnon, ...), MB;
+    None where the kernel does not give it."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
+    return None
+
+
+def peak_rss_mb():
+    """This process's peak resident memory (VmHWM, which counts mapped file pages), MB."""
+    mb = status_mb("VmHWM")
+    if mb is not None:
+        return mb
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

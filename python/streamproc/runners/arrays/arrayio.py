@@ -148,6 +148,18 @@ class Input:
         return self.raw, self.reader
 
 
+def check_chunk(chunk):
+    """chunk= as a whole number of samples >= 1; ValueError otherwise."""
+    if int(chunk) != chunk or chunk < 1:
+        raise ValueError("chunk must be a whole number of samples >= 1, got %r" % (chunk,))
+    return int(chunk)
+
+
+def as_input(x, dtype=None, format=None):
+    """x as an Input (an Input already made is taken as it is)."""
+    return x if isinstance(x, Input) else Input(x, dtype, format)
+
+
 def check_finite_taps(taps, name="taps"):
     """taps as a 1-D float32 or complex64 array; ValueError naming the problem."""
     t = np.asarray(taps)

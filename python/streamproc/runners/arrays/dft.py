@@ -13,7 +13,7 @@ import numpy as np
 from ...core.errors import UsageError
 from ...core.options import parse_size
 from ...streamproc_python import array as _engines
-from .arrayio import Input, make_output, scratch_file
+from .arrayio import as_input, make_output, scratch_file
 
 
 def memory_bytes(max_memory):
@@ -45,21 +45,20 @@ def _to_file(out):
 def fft_with_layout(x, *, out=None, inverse=False, scratch_dir=None, max_memory="64M", dtype=None, format=None,
                     progress=None, overwrite=False):
     """fft(), also returning the layout it used (see layout())."""
-    inp = Input(x, dtype, format)
+    inp = as_input(x, dtype, format)
     mem = memory_bytes(max_memory)
     n = inp.n
     file_out = _to_file(out)
-    lay = _engines.plan_fft(n, mem, not file_out)  # ValueError for a length with a factor above 7
+    lay = _engines.plan_fft(n, mem, not file_out)  # ValueError: a factor above 7, too little memory
+    # a file out: computed in memory when the result and the transform's arrays fit (then
+    # written once, in order), else out of core straight into the file
+    temp = file_out and 2 * n * 8 <= mem and _engines.plan_fft(n, mem - n * 8, True)["in_memory"]
+    mem_c = mem - n * 8 if temp else mem
     raw, reader = inp.raw_reader()
     if scratch_dir is None and isinstance(out, (str, os.PathLike)):
         scratch_dir = os.path.dirname(os.path.abspath(os.fspath(out)))
     res = make_output(out, (n,), np.complex64, inp, overwrite)
-    target, mem_c = (None if file_out else res.reshape(-1)), mem
-    if file_out and n * 8 < mem and _engines.plan_fft(n, mem - n * 8, True)["in_memory"]:
-        # a file out: computed in memory when the result and the transform's arrays fit
-        # (then written once, in order), else out of core straight into the file
-        target, mem_c = np.empty(n, np.complex64), mem - n * 8
-    lay = _engines.plan_fft(n, mem_c, target is not None)
+    target = np.empty(n, np.complex64) if temp else (None if file_out else res.reshape(-1))
     fds = []
     try:
         src, src_fd = raw, -1
@@ -72,7 +71,7 @@ def fft_with_layout(x, *, out=None, inverse=False, scratch_dir=None, max_memory=
             fds.append(out_fd)
             offset = res.offset
         scratch_fd = -1
-        if not lay["in_memory"]:
+        if not temp and not lay["in_memory"]:
             scratch_fd = scratch_file(n * 8, scratch_dir)
             fds.append(scratch_fd)
         # always a callback: Python runs between blocks, so Ctrl-C (KeyboardInterrupt)
@@ -82,7 +81,7 @@ def fft_with_layout(x, *, out=None, inverse=False, scratch_dir=None, max_memory=
     finally:
         for fd in fds:
             os.close(fd)
-    if target is not None and file_out:
+    if temp:
         step = 1 << 20
         for i in range(0, n, step):
             res[i:i + step] = target[i:i + step]

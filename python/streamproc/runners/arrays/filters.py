@@ -9,7 +9,7 @@ polyphase form or the direct form) over an array, memmap or path, in chunks."""
 import numpy as np
 
 from ...streamproc_python import array as _engines
-from .arrayio import CHUNK, Input, check_finite_taps, make_output, report
+from .arrayio import CHUNK, Input, check_chunk, check_finite_taps, make_output, report
 
 
 def _stream(taps, is_complex, decimation, method):
@@ -21,18 +21,12 @@ def _stream(taps, is_complex, decimation, method):
     return cls(list(taps), int(decimation), method)
 
 
-def _chunk(chunk):
-    if int(chunk) != chunk or chunk < 1:
-        raise ValueError("chunk must be a whole number of samples >= 1, got %r" % (chunk,))
-    return int(chunk)
-
-
 def _run(inp, stream, tail_zeros, progress, chunk, out, skip):
     """Filters the input followed by `tail_zeros` zeros and writes outputs [skip, skip +
     len(out)) of the stream into out: straight from the engine where a call's outputs
     all fall inside, else through a buffer. Returns the outputs written."""
     dtype = np.complex64 if stream.__class__ is _engines.fir_stream_c else np.float32
-    chunk = _chunk(chunk)
+    chunk = check_chunk(chunk)
     per = stream.chunk() // stream.decimation()
     buf = None
     length = out.shape[0]

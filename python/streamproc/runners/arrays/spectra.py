@@ -9,7 +9,7 @@ batches through one FFTW plan) over an array, memmap or path, in chunks of frame
 import numpy as np
 
 from ...streamproc_python import array as _engines
-from .arrayio import CHUNK, Input, make_output, report
+from .arrayio import CHUNK, Input, check_chunk, make_output, report
 
 
 def window_values(window, fft_size):
@@ -45,9 +45,7 @@ def _frames(inp, fft_size, hop):
 
 def _chunks(nframes, hop, chunk):
     """(first frame, frames) of each chunk: frames spanning about `chunk` samples."""
-    if int(chunk) != chunk or chunk < 1:
-        raise ValueError("chunk must be a whole number of samples >= 1, got %r" % (chunk,))
-    per = max(1, int(chunk) // hop)
+    per = max(1, check_chunk(chunk) // hop)
     for f0 in range(0, nframes, per):
         yield f0, min(per, nframes - f0)
 
