@@ -17,7 +17,7 @@ import time
 from ..core.errors import UsageError
 from ..core.options import DetectOptions
 from ..runners.single import detect_file
-from ..tools.bench import warm
+from ..tools.benchfiles import warm
 from ..tools.gen import compare
 from .output import print_detect_report, stdout_to_stderr
 

@@ -24,6 +24,7 @@ import time
 
 from ..core.errors import RunError, UsageError
 from ..core.options import parse_size
+from .benchfiles import write_repeated
 
 
 def human(nbytes):
@@ -311,7 +312,7 @@ def make_format_files(workdir, nsamples, made):
     print("# preparing %d complex samples as %s" % (nsamples, ", ".join(k for k, _ in FORMATS)), file=sys.stderr)
     subprocess.run([sys.executable, "-c", """
 import numpy as np, os
-from gnuradio.streamproc.tools.bench import warm
+from gnuradio.streamproc.tools.benchfiles import warm
 paths = %r
 n = %d
 if not all(os.path.exists(p) for p in paths.values()):
@@ -375,18 +376,7 @@ def make_recording(path, nbytes):
     if os.path.exists(path) and os.path.getsize(path) == nbytes:
         return
     rng = np.random.default_rng(7)
-    _write_repeated(path, rng.standard_normal(16 << 20).astype(np.float32).tobytes(), nbytes)
-
-
-def _write_repeated(path, block, nbytes):
-    """nbytes of `block` repeated, written under a temporary name then renamed."""
-    with open(path + ".part", "wb") as f:
-        left = nbytes
-        while left > 0:
-            n = min(left, len(block))
-            f.write(block[:n])
-            left -= n
-    os.replace(path + ".part", path)
+    write_repeated(path, rng.standard_normal(16 << 20).astype(np.float32).tobytes(), nbytes)
 
 
 def make_bursty_recording(path, nbytes):
@@ -400,7 +390,7 @@ def make_bursty_recording(path, nbytes):
     x = rng.standard_normal(16 << 20).astype(np.float32)
     on = (np.arange(len(x)) % 10000) < 2000
     x[on] *= np.float32(math.sqrt(1 + 10 ** 1.5))
-    _write_repeated(path, x.tobytes(), nbytes)
+    write_repeated(path, x.tobytes(), nbytes)
 
 
 def make_demo_recording(path, nbytes):
@@ -412,14 +402,6 @@ def make_demo_recording(path, nbytes):
     if os.path.exists(path) and os.path.getsize(path) == nbytes:
         return
     generate(path, nbytes // 4, max(1, round(1000 * nbytes / 200e6)))
-
-
-def warm(path):
-    """Read the file once so every run starts from the page cache."""
-    with open(path, "rb", buffering=0) as f:
-        buf = bytearray(8 << 20)
-        while f.readinto(buf):
-            pass
 
 
 def run_child(case, which, path):
@@ -706,7 +688,8 @@ def prepare_file(workdir, size, made, bursty=False, demo=False):
     # In a child: the peak RSS of a process is inherited by the processes it starts
     # (Linux keeps ru_maxrss across exec), so this one stays small.
     subprocess.run([sys.executable, "-c",
-                    "from gnuradio.streamproc.tools.bench import make_%srecording, warm; "
+                    "from gnuradio.streamproc.tools.bench import make_%srecording; "
+                    "from gnuradio.streamproc.tools.benchfiles import warm; "
                     "make_%srecording(%r, %d); warm(%r)" % (kind, kind, path, size, path)],
                    check=True)
     return path

@@ -22,14 +22,12 @@ import sys
 import time
 
 from ..core.errors import RunError
+from ..runners.runctl import status_mb
+from .benchfiles import warm, write_repeated
 
 
 def _status_mb(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
+    return status_mb(key) or 0.0
 
 
 class _AnonPeak:
@@ -124,17 +122,8 @@ def _make(path, dtype, n, made):
         rng = np.random.default_rng(5)
         m = min(n, 1 << 22)
         blk = rng.standard_normal(m) + (1j * rng.standard_normal(m) if np.dtype(dtype).kind == "c" else 0)
-        blk = blk.astype(dtype).tobytes()
-        with open(path + ".part", "wb") as f:
-            left = n * itemsize
-            while left > 0:
-                f.write(blk[:min(left, len(blk))])
-                left -= min(left, len(blk))
-        os.replace(path + ".part", path)
-    with open(path, "rb", buffering=0) as f:  # into the page cache
-        buf = bytearray(8 << 20)
-        while f.readinto(buf):
-            pass
+        write_repeated(path, blk.astype(dtype).tobytes(), n * itemsize)
+    warm(path)  # into the page cache
     return path
 
 
