@@ -186,6 +186,11 @@ class qa_arrays(gr_unittest.TestCase):
             y, lay = streamproc.runners.arrays.dft.fft_with_layout(x, max_memory=mem)
             self.assertEqual((lay["in_memory"], lay["passes"]), (True, passes), mem)
             self.assertLess(rel_rms(y, ref), 1e-5, mem)
+        # a square split (2048 x 2048): the rows transformed in out, out transposed in place
+        x = self.signal(2 ** 22, True)
+        y, lay = streamproc.runners.arrays.dft.fft_with_layout(x, max_memory="96M")
+        self.assertEqual((lay["in_memory"], lay["passes"], lay["n1"], lay["n2"]), (True, 2, 2048, 2048))
+        self.assertLess(rel_rms(y, np.fft.fft(x.astype(np.complex128))), 1e-5)
         # real input, integer input by value, a path in and out
         xr = self.signal(3 * 2 ** 12, False)
         self.assertLess(rel_rms(streamproc.fft(xr, max_memory=4096), np.fft.fft(xr.astype(np.float64))), 1e-5)
