@@ -393,8 +393,11 @@ namespace {
 // four-step algorithm with measured block plans beat FFTW's estimated single plan by 1.3x
 // at 2^24)
 constexpr uint64_t k_single_max = uint64_t(1) << 20;
-// the four-step algorithm's blocks in memory: 4 MiB (measured fastest of 256 KiB-16 MiB)
-constexpr uint64_t k_cache_block = uint64_t(4) << 20;
+// the four-step algorithm's blocks in memory: row blocks of 2 MiB (a core's L2 here; 1,
+// 2, 4 and 8 MiB measured at 2^24: 2 fastest), column blocks of 4 MiB (2, 4, 8 MiB
+// measured at 2^24..2^26: longer runs read faster, the strided transforms slower)
+constexpr uint64_t k_cache_block = uint64_t(2) << 20;
+constexpr uint64_t k_column_block = uint64_t(4) << 20;
 
 // the divisors of a 7-smooth n, ascending
 std::vector<uint64_t> smooth_divisors(uint64_t n)
@@ -537,7 +540,7 @@ fft_layout plan_fft(uint64_t n, uint64_t max_memory, bool out_in_memory)
     l.n = n;
     const uint64_t bytes = n * sizeof(gr_complex);
     const bool fits = out_in_memory && bytes <= max_memory && n <= uint64_t(INT32_MAX);
-    if (fits && (n <= k_single_max || 2 * bytes + k_cache_block > max_memory)) {
+    if (fits && (n <= k_single_max || bytes + k_column_block > max_memory)) {
         l.in_memory = true; // one FFTW plan over out
         l.passes = 1;
         return l;
@@ -545,18 +548,24 @@ fft_layout plan_fft(uint64_t n, uint64_t max_memory, bool out_in_memory)
     const std::vector<uint64_t> divs = smooth_divisors(n);
     const uint64_t m = max_memory / sizeof(gr_complex); // elements of working memory
     if (fits) {
-        // in memory: the two-pass four-step algorithm, n1 about sqrt(n), blocks of 4 MiB
-        // that stay in the caches (the scattered writes of pass 2 go to anonymous memory)
-        uint64_t n1 = 1;
+        // in memory: the two-pass four-step algorithm in out itself (no scratch: new
+        // memory costs ~1 ns per byte on first touch here, a third of the transform at
+        // 2^24), blocks of 4 MiB that stay in the caches. n2: the largest n2 with
+        // n2 | n1 (n2^2 | n), so that the rows are transformed where they are and the
+        // n1 x n2 result is transposed in place as f = n1 / n2 squares (then their rows
+        // interleaved).
+        uint64_t n2 = 1;
         for (uint64_t d : divs)
-            if (d * d <= n)
-                n1 = d;
+            if (d * d <= n && (n / d) % d == 0)
+                n2 = d;
+        const uint64_t n1 = n / n2;
         const uint64_t block = k_cache_block / sizeof(gr_complex);
+        const uint64_t block1 = k_column_block / sizeof(gr_complex);
         l.in_memory = true;
         l.n1 = n1;
-        l.n2 = n / n1;
-        l.columns = std::max<uint64_t>(1, std::min(l.n2, block / n1));
-        l.rows = std::max<uint64_t>(1, std::min(l.n1, block / l.n2));
+        l.n2 = n2;
+        l.columns = std::max<uint64_t>(1, std::min(n2, block1 / n1));
+        l.rows = std::max<uint64_t>(1, std::min(n1, block / n2));
         l.passes = 2;
         return l;
     }
@@ -590,25 +599,63 @@ fft_layout plan_fft(uint64_t n, uint64_t max_memory, bool out_in_memory)
 
 namespace {
 
-// row[jj] *= e^{dir i (k1 * (j0 + jj) mod n) / n} for jj < len: a recurrence in double,
-// exact every 32 steps
-void twiddle_row(
-    gr_complex* row, uint64_t k1, uint64_t j0, uint64_t len, uint64_t n, double dir)
+// The twiddles W^e = e^{dir i e / n} of a length n, for any e < n, from two tables in
+// double: W^e = hi[b] lo[a] for e = b s + a, s the divisor of n nearest sqrt(n). A row's
+// factors W^{k q} (q < len) in runs of k_run: W^{k q0} W^{k (q - q0)}, both exact from
+// the tables, multiplied in double and rounded once to float, then applied with VOLK.
+class twiddles
 {
-    if (k1 == 0)
-        return;
-    constexpr uint64_t reseed = 32;
-    const std::complex<double> step = std::polar(1.0, dir * double(k1) / double(n));
-    for (uint64_t j = 0; j < len; j += reseed) {
-        const uint64_t e = (k1 * (j0 + j)) % n; // k1 * j < n1 * n2 = n: no overflow
-        std::complex<double> w = std::polar(1.0, dir * double(e) / double(n));
-        const uint64_t end = std::min(len, j + reseed);
-        for (uint64_t q = j; q < end; ++q) {
-            row[q] *= gr_complex(w); // the twiddle in double, rounded once
-            w *= step;
+public:
+    twiddles(uint64_t n, double dir) : d_n(n), d_run(k_run)
+    {
+        const std::vector<uint64_t> divs = smooth_divisors(n);
+        for (uint64_t d : divs)
+            if (d * d <= n)
+                d_s = d;
+        d_nb = n / d_s;
+        d_lo.resize(d_s);
+        d_hi.resize(d_nb);
+        for (uint64_t a = 0; a < d_s; ++a)
+            d_lo[a] = std::polar(1.0, dir * double(a) / double(n));
+        for (uint64_t b = 0; b < d_nb; ++b)
+            d_hi[b] = std::polar(1.0, dir * double(b * d_s) / double(n));
+    }
+    //! row[q] *= W^{k q mod n} for q < len (k < n, len <= n)
+    void apply(gr_complex* row, uint64_t k, uint64_t len) const
+    {
+        if (k == 0)
+            return;
+        double ur[k_run], ui[k_run];
+        const uint64_t m = std::min<uint64_t>(k_run, len);
+        for (uint64_t q = 0; q < m; ++q) { // W^{k q}, q < k_run
+            const std::complex<double> u = at((k * q) % d_n);
+            ur[q] = u.real();
+            ui[q] = u.imag();
+        }
+        const uint64_t step = (k * k_run) % d_n; // W^{k k_run}: from one run to the next
+        for (uint64_t q0 = 0, e = 0; q0 < len; q0 += k_run) {
+            const std::complex<double> v = at(e);
+            const double vr = v.real(), vi = v.imag();
+            const uint64_t r = std::min<uint64_t>(k_run, len - q0);
+            float* w = reinterpret_cast<float*>(d_run.data());
+            for (uint64_t q = 0; q < r; ++q) {
+                w[2 * q] = float(vr * ur[q] - vi * ui[q]);
+                w[2 * q + 1] = float(vr * ui[q] + vi * ur[q]);
+            }
+            volk_32fc_x2_multiply_32fc(row + q0, row + q0, d_run.data(), unsigned(r));
+            e += step;
+            if (e >= d_n)
+                e -= d_n;
         }
     }
-}
+
+private:
+    static constexpr uint64_t k_run = 256;
+    std::complex<double> at(uint64_t e) const { return d_hi[e / d_s] * d_lo[e % d_s]; }
+    uint64_t d_n, d_s = 1, d_nb = 1;
+    std::vector<std::complex<double>> d_lo, d_hi;
+    mutable volk::vector<gr_complex> d_run; // one run's factors
+};
 
 // op(offset into the buffer, bytes, file offset) -- a pread or a pwrite -- until all
 // bytes are done; EINTR retried, a failure or a short end (eof_errno) thrown
@@ -739,17 +786,62 @@ private:
     int d_cur = 0;
 };
 
-// a[c * n + r] <-> a[r * n + c]: a square n x n matrix transposed in place, by tiles
+// a[c * n + r] <-> a[r * n + c]: a square n x n matrix transposed in place, a pair of
+// tiles at a time through two local tiles (their rows read and written whole: walking a
+// column of a matrix with a power-of-two row length hits one cache set)
 void transpose_in_place(gr_complex* a, uint64_t n)
 {
     constexpr uint64_t t = 32;
+    gr_complex ta[t * t], tb[t * t];
     for (uint64_t r0 = 0; r0 < n; r0 += t)
         for (uint64_t c0 = r0; c0 < n; c0 += t) {
-            const uint64_t re = std::min(n, r0 + t), ce = std::min(n, c0 + t);
-            for (uint64_t r = r0; r < re; ++r)
-                for (uint64_t c = (c0 == r0 ? r + 1 : c0); c < ce; ++c)
-                    std::swap(a[r * n + c], a[c * n + r]);
+            const uint64_t h = std::min(t, n - r0), w = std::min(t, n - c0);
+            // ta: the tile at (r0, c0), h x w; tb: the one at (c0, r0), w x h
+            for (uint64_t i = 0; i < h; ++i)
+                std::memcpy(ta + i * t, a + (r0 + i) * n + c0, w * sizeof(gr_complex));
+            for (uint64_t i = 0; i < w; ++i)
+                std::memcpy(tb + i * t, a + (c0 + i) * n + r0, h * sizeof(gr_complex));
+            for (uint64_t i = 0; i < h; ++i) { // row r0 + i of (r0, c0) <- column i of tb
+                gr_complex* d = a + (r0 + i) * n + c0;
+                for (uint64_t j = 0; j < w; ++j)
+                    d[j] = tb[j * t + i];
+            }
+            if (c0 == r0)
+                continue; // the diagonal tile: done
+            for (uint64_t i = 0; i < w; ++i) {
+                gr_complex* d = a + (c0 + i) * n + r0;
+                for (uint64_t j = 0; j < h; ++j)
+                    d[j] = ta[j * t + i];
+            }
         }
+}
+
+// f squares of n x n one after the other -> their rows interleaved: row k of square g
+// (at (g n + k) n) moves to (k f + g) n. The permutation followed cycle by cycle, one
+// row at a time through tmp (n items).
+void interleave_rows(gr_complex* a, uint64_t f, uint64_t n, gr_complex* tmp)
+{
+    if (f < 2)
+        return;
+    const uint64_t rows = f * n;
+    const size_t bytes = n * sizeof(gr_complex);
+    std::vector<bool> moved(rows, false);
+    // the row that belongs at position d comes from (d % f) n + d / f
+    auto from = [f, n](uint64_t d) { return (d % f) * n + d / f; };
+    for (uint64_t s = 0; s < rows; ++s) {
+        if (moved[s] || from(s) == s) {
+            moved[s] = true;
+            continue;
+        }
+        std::memcpy(tmp, a + s * n, bytes);
+        uint64_t d = s;
+        for (uint64_t p = from(d); p != s; d = p, p = from(d)) {
+            std::memcpy(a + d * n, a + p * n, bytes);
+            moved[d] = true;
+        }
+        std::memcpy(a + d * n, tmp, bytes);
+        moved[d] = true;
+    }
 }
 
 // dst[c * ld_dst + r] = src[r * ld_src + c] * scale (rows x cols, tiled)
@@ -816,17 +908,14 @@ fft_layout fft(const void* src,
     const uint64_t n1 = l.n1, n2 = l.n2, b = l.columns, R = l.rows;
     const uint64_t total = l.passes * n;
     uint64_t done = 0;
+    const twiddles tw(n, dir);
     if (l.passes == 2) {
-        // a square split needs no scratch: the rows are transformed in place in out and
-        // out is transposed in place at the end (new memory costs ~1 ns per byte on
-        // first touch here: the scratch of 2^24 points was a third of the transform)
-        const bool square = n1 == n2;
-        volk::vector<gr_complex> own_scratch(square ? 0 : n);
-        gr_complex* scratch = square ? out : own_scratch.data();
-        // in memory. Pass 1: column blocks [c0, c0 + w): n1-point transforms down each,
-        // into scratch in place (row-major). Pass 2: row blocks: twiddles, n2-point
-        // transforms, written transposed to out[k2 * n1 + k1].
-        volk::vector<gr_complex> blk(std::max(n1 * b, n2 * R));
+        // In memory, in out (n1 = f n2). Pass 1: column blocks [c0, c0 + w): n1-point
+        // transforms down each (in a cache-sized block), put back into out. Pass 2: row
+        // blocks, in place: twiddles, n2-point transforms. Then out (n1 x n2) is
+        // transposed in place: each n2 x n2 square, then the squares' rows interleaved,
+        // to out[k2 n1 + k1] = X_{k1 + n1 k2}.
+        volk::vector<gr_complex> blk(n1 * b);
         for (uint64_t c0 = 0; c0 < n2; c0 += b) {
             const uint64_t w = std::min(b, n2 - c0);
             for (uint64_t r = 0; r < n1; ++r)
@@ -835,34 +924,30 @@ fft_layout fft(const void* src,
                      blk.data());
             for (uint64_t r = 0; r < n1; ++r)
                 std::memcpy(
-                    scratch + r * n2 + c0, blk.data() + r * w, w * sizeof(gr_complex));
+                    out + r * n2 + c0, blk.data() + r * w, w * sizeof(gr_complex));
             done += n1 * w;
             if (progress)
                 progress(done, total);
         }
         for (uint64_t r0 = 0; r0 < n1; r0 += R) {
             const uint64_t rr = std::min(R, n1 - r0);
-            std::memcpy(blk.data(), scratch + r0 * n2, rr * n2 * sizeof(gr_complex));
+            gr_complex* rows = out + r0 * n2;
             for (uint64_t i = 0; i < rr; ++i)
-                twiddle_row(blk.data() + i * n2, r0 + i, 0, n2, n, dir);
-            run_plan(cached_plan(int(n2), int(rr), 1, int(n2), sign, blk.data()),
-                     blk.data());
-            if (square) {
-                gr_complex* o = out + r0 * n2;
-                for (uint64_t q = 0; q < rr * n2; ++q)
-                    o[q] = blk[q] * scale;
-                done += rr * n2;
-                if (progress)
-                    progress(done, total);
-                continue;
-            }
-            transpose(out + r0, n1, blk.data(), n2, rr, n2, scale); // out[k2 * n1 + k1]
+                tw.apply(rows + i * n2, r0 + i, n2);
+            run_plan(cached_plan(int(n2), int(rr), 1, int(n2), sign, rows), rows);
+            if (inverse)
+                volk_32f_s32f_multiply_32f(reinterpret_cast<float*>(rows),
+                                           reinterpret_cast<float*>(rows),
+                                           scale,
+                                           unsigned(2 * rr * n2));
             done += rr * n2;
             if (progress)
                 progress(done, total);
         }
-        if (square)
-            transpose_in_place(out, n1);
+        const uint64_t sq = n2 * n2;
+        for (uint64_t g = 0; g < n1 / n2; ++g)
+            transpose_in_place(out + g * sq, n2);
+        interleave_rows(out, n1 / n2, n2, blk.data());
         return l;
     }
 
@@ -901,7 +986,7 @@ fft_layout fft(const void* src,
                      cols + j * n1);
         }
         for (uint64_t j = 0; j < w; ++j)
-            twiddle_row(cols + j * n1, c0 + j, 0, n1, n, dir); // W^{(c0 + j) k1}
+            tw.apply(cols + j * n1, c0 + j, n1); // W^{(c0 + j) k1}
         transpose(back, w, cols, n1, w, n1);
         writer.submit(out_store, c0 * n1, n1 * w);
         done += n1 * w;

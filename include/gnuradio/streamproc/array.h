@@ -213,10 +213,11 @@ STREAMPROC_API fft_layout plan_fft(uint64_t n,
  * a transpose.
  *  - passes = 1 (up to 2^20 points, or when out is all max_memory holds, out in
  *    memory): the samples read into out and transformed there by one FFTW plan.
- *  - passes = 2 (in memory: out, an own scratch array of n and 4 MiB blocks within
- *    max_memory): n1 about sqrt(n); column blocks into the scratch, row blocks with
- *    twiddles written transposed to out. The blocks stay in the caches: measured block
- *    plans beat one estimated plan of n points (1.3x at 2^24).
+ *  - passes = 2 (in memory: out and a 4 MiB block within max_memory; no scratch): n2
+ *    the largest with n2 | n1 (n2^2 | n); column blocks transformed in a cache-sized
+ *    block and put back into out, row blocks twiddled and transformed in place, then
+ *    out transposed in place (n1 / n2 squares, then their rows interleaved). Measured
+ *    block plans beat one estimated plan of n points (1.3x at 2^24).
  *  - passes = 3 (out of core: out not in memory or too large, \p scratch a file of n
  *    items): every write a contiguous block (scattered writes into a mapped file make
  *    the kernel write back a page or a whole folio each time), files written with

@@ -101,8 +101,8 @@ def fft(x, *, out=None, inverse=False, scratch_dir=None, max_memory="64M", dtype
 
     In memory when the result and the working arrays fit max_memory: one FFTW plan
     over the result (up to 2^20 points, or when only the result fits), else the
-    four-step algorithm in two passes with a scratch array of n (cache-sized blocks:
-    1.3x FFTW's estimated single plan at 2^24). Otherwise out of core: the four-step
+    four-step algorithm in two passes in the result itself (cache-sized blocks, then
+    an in-place transpose; 1.3x FFTW's estimated single plan at 2^24). Otherwise out of core: the four-step
     algorithm in three passes over the data (each reads it once and writes it once, in
     long runs: the result file and a scratch file of n * 8 bytes take turns), working
     arrays within max_memory. With out= a file and a transform in memory, the result
