@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "event_core.h"
+#include "event_file_sink_impl.h"
 #include "fftw_wisdom.h"
 #include "ols_engine.h"
 #include "sample_format.h"
@@ -383,6 +385,145 @@ void power_sum<T>::add(const T* in, size_t nframes, double* acc)
 
 template class power_sum<float>;
 template class power_sum<gr_complex>;
+
+// ---------------------------------------------------------------------------------
+// detector_stream
+
+template <class T>
+struct detector_stream<T>::impl {
+    static detector_config config_of(const detect_settings& s);
+    explicit impl(const detect_settings& s) : core(config_of(s)), rate(s.sample_rate) {}
+    event_core<T> core;
+    std::unique_ptr<fir_stream<T>> fir; // detect_chain's ols_fir (decimating filters)
+    volk::vector<T> filtered;
+    double rate;
+    uint64_t decim = 1, delay = 0, in = 0, seen = 0; // seen: detector samples
+    std::vector<detected_event> events;
+    std::vector<event_edge> edges; // (not kept)
+    std::vector<std::string> lines;
+    std::string line;
+    void detect(const T* x, size_t n)
+    {
+        events.clear();
+        core.process(x, seen, n, events, nullptr);
+        seen += n;
+        emit();
+    }
+    void emit()
+    {
+        for (const auto& ev : events) {
+            const event_record r =
+                record_of(ev, double(ev.start) / rate, rate, decim, delay);
+            line.clear();
+            event_file_sink_impl::format_json(r, line);
+            lines.push_back(line);
+        }
+        events.clear();
+    }
+};
+
+template <class T>
+detector_config detector_stream<T>::impl::config_of(const detect_settings& s)
+{
+    if (s.window < 1)
+        throw std::invalid_argument("window must be at least 1, got " +
+                                    std::to_string(s.window));
+    if (s.floor_horizon < 1)
+        throw std::invalid_argument("floor_horizon must be at least 1 sample, got " +
+                                    std::to_string(s.floor_horizon));
+    if (s.decimation < 1 || (s.taps.empty() && s.decimation != 1))
+        throw std::invalid_argument("decimation " + std::to_string(s.decimation) +
+                                    " needs taps (an anti-alias filter)");
+    if (s.prefilter && (s.decimation != 1 || s.taps.size() > detail::short_fir_max_taps))
+        throw std::invalid_argument("a prefilter has at most " +
+                                    std::to_string(detail::short_fir_max_taps) +
+                                    " taps and no decimation");
+    for (size_t i = 0; i < s.taps.size(); ++i)
+        if (!std::isfinite(s.taps[i]))
+            throw std::invalid_argument("tap " + std::to_string(i) + " is not finite");
+    detector_config c;
+    c.window = size_t(s.window);
+    c.threshold_db = s.threshold_db;
+    c.relative = s.relative;
+    c.hysteresis_db = s.hysteresis_db;
+    c.min_duration = s.min_duration;
+    c.merge_gap = s.merge_gap;
+    c.max_duration = s.max_duration;
+    c.sample_rate = s.sample_rate;
+    c.dof = std::is_same<T, float>::value ? 1.0 : 2.0;
+    c.floor_horizon = uint64_t(s.floor_horizon);
+    c.fixed_floor = s.fixed_floor;
+    c.floor_db = s.floor_db;
+    c.min_floor = s.min_floor;
+    if (!s.taps.empty()) // the noise it detects in is filtered
+        c.noise_filter(s.taps, s.prefilter ? 1 : s.decimation);
+    c.validate();
+    return c;
+}
+
+template <class T>
+detector_stream<T>::detector_stream(const detect_settings& s)
+    : d(std::make_unique<impl>(s))
+{
+    if (s.taps.empty())
+        return;
+    d->delay = (s.taps.size() - 1) / 2;
+    if (s.prefilter) {
+        d->core.set_prefilter(s.taps);
+        return;
+    }
+    d->decim = s.decimation;
+    d->fir = std::make_unique<fir_stream<T>>(std::vector<T>(s.taps.begin(), s.taps.end()),
+                                             s.decimation);
+    d->filtered.resize(d->fir->chunk() / s.decimation + 1);
+}
+
+template <class T>
+detector_stream<T>::~detector_stream() = default;
+
+template <class T>
+void detector_stream<T>::process(const T* in, size_t n)
+{
+    d->in += n;
+    if (!d->fir) {
+        d->detect(in, n);
+        return;
+    }
+    // through the filter one buffer at a time (its outputs fit d->filtered)
+    const size_t step = d->fir->chunk();
+    for (size_t done = 0; done < n;) {
+        const size_t k = std::min(step, n - done);
+        d->detect(d->filtered.data(), d->fir->process(in + done, k, d->filtered.data()));
+        done += k;
+    }
+}
+
+template <class T>
+void detector_stream<T>::finish()
+{
+    if (d->fir)
+        d->detect(d->filtered.data(), d->fir->finish(d->filtered.data()));
+    d->core.finish(d->events, d->edges);
+    d->edges.clear();
+    d->emit();
+}
+
+template <class T>
+std::vector<std::string> detector_stream<T>::take_events()
+{
+    std::vector<std::string> out;
+    out.swap(d->lines);
+    return out;
+}
+
+template <class T>
+uint64_t detector_stream<T>::samples() const
+{
+    return d->in;
+}
+
+template class detector_stream<float>;
+template class detector_stream<gr_complex>;
 
 // ---------------------------------------------------------------------------------
 // fft

@@ -40,20 +40,6 @@ uint64_t checked_count(int64_t v, const char* name)
                                     " must be >= 0 samples, got " + std::to_string(v));
     return uint64_t(v);
 }
-
-void to_power(const float* in, float* p, size_t n)
-{
-    volk_32f_x2_multiply_32f(p, in, in, unsigned(n));
-}
-void to_power(const gr_complex* in, float* p, size_t n)
-{
-    // Plain IEEE float arithmetic (re*re + im*im, each rounded; this file is built
-    // without FMA contraction), which the compiler vectorises: the powers do not
-    // depend on which VOLK kernel a machine picks.
-    const float* f = reinterpret_cast<const float*>(in);
-    for (size_t i = 0; i < n; ++i)
-        p[i] = f[2 * i] * f[2 * i] + f[2 * i + 1] * f[2 * i + 1];
-}
 } // namespace
 
 template <class T>
@@ -99,10 +85,9 @@ event_detector_impl<T>::event_detector_impl(const detector_config& config, bool 
                                           int(sizeof(float)),
                                           int(sizeof(float)),
                                           int(sizeof(float)) })),
-      d_engine(config),
+      d_core(config),
       d_tag_edges(tag_edges),
-      d_latency(tag_edges ? size_t(d_engine.edge_latency()) : 0),
-      d_power(k_chunk)
+      d_latency(tag_edges ? size_t(d_core.engine().edge_latency()) : 0)
 {
     // The items held back stay in the input buffer: a history of d_latency + 1 makes
     // GNU Radio give the upstream a buffer of at least twice that.
@@ -113,8 +98,6 @@ event_detector_impl<T>::event_detector_impl(const detector_config& config, bool 
                        std::max(upstream_buffer::default_items, 4 * (d_latency + 1)));
     d_events.reserve(1024);
     d_edges.reserve(1024);
-    d_steps.reserve(1024);
-    size_extent_buffers(d_engine.config());
     d_diag.reserve(2 * k_chunk + 1);
     d_tags.reserve(16);
     this->message_port_register_out(d_port);
@@ -156,11 +139,11 @@ template <class T>
 void event_detector_impl<T>::set_thresholds(double threshold_db, double hysteresis_db)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
-    detector_config c = d_pending ? d_next : d_engine.config();
+    detector_config c = d_pending ? d_next : engine().config();
     c.threshold_db = threshold_db;
     c.hysteresis_db = hysteresis_db;
     c.validate();
-    d_engine.set_thresholds(threshold_db, hysteresis_db);
+    engine().set_thresholds(threshold_db, hysteresis_db);
     if (d_pending) {
         d_next.threshold_db = threshold_db;
         d_next.hysteresis_db = hysteresis_db;
@@ -171,14 +154,14 @@ template <class T>
 double event_detector_impl<T>::threshold_db() const
 {
     gr::thread::scoped_lock lock(setlock());
-    return d_engine.config().threshold_db;
+    return engine().config().threshold_db;
 }
 
 template <class T>
 double event_detector_impl<T>::hysteresis_db() const
 {
     gr::thread::scoped_lock lock(setlock());
-    return d_engine.config().hysteresis_db;
+    return engine().config().hysteresis_db;
 }
 
 template <class T>
@@ -191,9 +174,9 @@ void event_detector_impl<T>::change(const detector_config& c)
             "event_detector: with tag_edges the edge latency is fixed at construction (" +
             std::to_string(d_latency) + " samples); these settings need " +
             std::to_string(event_detector_engine::latency_of(c)));
-    size_extent_buffers(c);
+    d_core.size_for(c);
     if (!d_ran) { // not started: a new stream anyway
-        d_engine = event_detector_engine(c);
+        d_core.configure(c);
         d_pending = false;
         return;
     }
@@ -208,12 +191,7 @@ void event_detector_impl<T>::apply_pending(bool has_output)
         return;
     d_pending = false;
     d_events.clear();
-    d_steps.clear();
-    d_engine.set_steps(&d_steps);
-    d_engine.restart(d_next, d_events, d_edges);
-    d_engine.set_steps(nullptr);
-    follow_events(nullptr, d_seen, 0);
-    restart_extent();
+    d_core.restart(d_next, d_events, d_edges);
     for (const auto& ev : d_events)
         post(ev);
     if (d_tag_edges)
@@ -229,7 +207,7 @@ void event_detector_impl<T>::set_window(int window)
         throw std::invalid_argument("event_detector: window must be at least 1, got " +
                                     std::to_string(window));
     gr::thread::scoped_lock lock(this->d_setlock);
-    detector_config c = d_pending ? d_next : d_engine.config();
+    detector_config c = d_pending ? d_next : engine().config();
     c.window = size_t(window);
     change(c);
 }
@@ -238,14 +216,14 @@ template <class T>
 int event_detector_impl<T>::window() const
 {
     gr::thread::scoped_lock lock(setlock());
-    return int(d_pending ? d_next.window : d_engine.config().window);
+    return int(d_pending ? d_next.window : engine().config().window);
 }
 
 template <class T>
 void event_detector_impl<T>::set_floor_mode(bool fixed, double floor_db)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
-    detector_config c = d_pending ? d_next : d_engine.config();
+    detector_config c = d_pending ? d_next : engine().config();
     c.fixed_floor = fixed;
     c.floor_db = floor_db;
     change(c);
@@ -255,7 +233,7 @@ template <class T>
 bool event_detector_impl<T>::floor_fixed() const
 {
     gr::thread::scoped_lock lock(setlock());
-    return d_pending ? d_next.fixed_floor : d_engine.config().fixed_floor;
+    return d_pending ? d_next.fixed_floor : engine().config().fixed_floor;
 }
 
 template <class T>
@@ -266,7 +244,7 @@ void event_detector_impl<T>::set_floor_horizon(int64_t samples)
             "event_detector: floor_horizon must be at least 1 sample, got " +
             std::to_string(samples));
     gr::thread::scoped_lock lock(this->d_setlock);
-    detector_config c = d_pending ? d_next : d_engine.config();
+    detector_config c = d_pending ? d_next : engine().config();
     c.floor_horizon = uint64_t(samples);
     change(c);
 }
@@ -275,14 +253,14 @@ template <class T>
 int64_t event_detector_impl<T>::floor_horizon() const
 {
     gr::thread::scoped_lock lock(setlock());
-    return int64_t(d_pending ? d_next.floor_horizon : d_engine.config().floor_horizon);
+    return int64_t(d_pending ? d_next.floor_horizon : engine().config().floor_horizon);
 }
 
 template <class T>
 void event_detector_impl<T>::set_min_floor(double power)
 {
     gr::thread::scoped_lock lock(this->d_setlock);
-    detector_config c = d_pending ? d_next : d_engine.config();
+    detector_config c = d_pending ? d_next : engine().config();
     c.min_floor = power;
     change(c);
 }
@@ -291,7 +269,7 @@ template <class T>
 double event_detector_impl<T>::min_floor() const
 {
     gr::thread::scoped_lock lock(setlock());
-    return d_pending ? d_next.min_floor : d_engine.config().min_floor;
+    return d_pending ? d_next.min_floor : engine().config().min_floor;
 }
 
 template <class T>
@@ -303,7 +281,7 @@ void event_detector_impl<T>::set_noise_filter(const std::vector<float>& taps,
             "event_detector: set_noise_filter needs decimation >= 1, got " +
             std::to_string(decimation));
     gr::thread::scoped_lock lock(this->d_setlock);
-    detector_config c = d_pending ? d_next : d_engine.config();
+    detector_config c = d_pending ? d_next : engine().config();
     c.noise_filter(taps, unsigned(decimation));
     change(c);
 }
@@ -325,12 +303,10 @@ bool event_detector_impl<T>::start()
         // new stream with its item counters at 0, so must the detector (the figures of
         // the last run stay readable until now)
         if (d_pending)
-            d_engine = event_detector_engine(d_next);
+            d_core.configure(d_next);
         d_pending = false;
-        d_engine.reset();
-        std::fill(d_pre_buf.begin(), d_pre_buf.end(), 0.0f);
+        d_core.reset();
         d_seen = 0;
-        restart_extent();
         d_finished = false;
         d_refs[0] = reference{};
         d_nrefs = 1;
@@ -366,12 +342,12 @@ bool event_detector_impl<T>::wait_for_room()
 template <class T>
 void event_detector_impl<T>::publish()
 {
-    d_found = d_engine.events_found();
-    d_dropped = d_engine.events_dropped_rate();
-    d_short = d_engine.events_dropped_short();
-    d_merged = d_engine.events_merged();
-    d_nonfinite = d_engine.nonfinite_samples();
-    d_floor = d_engine.noise_floor();
+    d_found = engine().events_found();
+    d_dropped = engine().events_dropped_rate();
+    d_short = engine().events_dropped_short();
+    d_merged = engine().events_merged();
+    d_nonfinite = engine().nonfinite_samples();
+    d_floor = engine().noise_floor();
 }
 
 template <class T>
@@ -404,40 +380,14 @@ event_detector_impl<T>::reference_at(uint64_t offset) const
 template <class T>
 void event_detector_impl<T>::post(const detected_event& ev)
 {
-    const double rate = d_engine.config().sample_rate;
+    const double rate = engine().config().sample_rate;
     double time = double(ev.start) / rate;
     const reference& ref = reference_at(ev.start);
     if (ref.have_time)
         time = ref.time_secs + (double(ev.start) - double(ref.time_offset)) / rate;
-    const uint64_t D = d_map_decim;
-    auto map = [this, D](uint64_t k) {
-        const uint64_t i = k * D;
-        return i > d_map_delay ? i - d_map_delay : 0;
-    };
-    const uint64_t start = map(ev.start), end = std::max(map(ev.end), start + 1);
-    // the time of the mapped start: input samples run D times as fast
-    time += (double(start) - double(ev.start * D)) / (rate * double(D));
-    event_record r;
-    r.id = ev.id;
-    r.start = start;
-    r.end = end;
-    r.peak_power = ev.peak_power;
-    r.peak_index = map(ev.peak_index);
-    r.mean_power = ev.mean_power;
-    r.energy = ev.energy;
-    r.noise_floor = ev.noise_floor;
-    r.snr_db = ev.snr_db;
-    r.truncated = ev.truncated;
-    r.merged = ev.merged;
-    r.time = time;
+    event_record r = record_of(ev, time, rate, d_map_decim, d_map_delay);
     r.has_freq = ref.have_freq;
     r.freq = ref.freq;
-    r.has_extent = ev.has_extent;
-    r.freq_center = ev.freq_center;
-    r.bandwidth = ev.bandwidth;
-    r.mapped = D != 1 || d_map_delay != 0;
-    r.stream_start = ev.start;
-    r.stream_end = ev.end;
     const pmt::pmt_t d = d_compact ? r.to_blob() : r.to_dict();
     if (d_tag_edges) // the eob tag of this event carries its dict
         d_eob_values.push_back(d_compact ? r.to_dict() : d);
@@ -472,11 +422,7 @@ void event_detector_impl<T>::finish_stream(bool has_output)
         return;
     d_finished = true;
     d_events.clear();
-    d_steps.clear();
-    d_engine.set_steps(&d_steps);
-    d_engine.finish(d_events, d_edges);
-    d_engine.set_steps(nullptr);
-    follow_events(nullptr, d_seen, 0);
+    d_core.finish(d_events, d_edges);
     for (const auto& ev : d_events)
         post(ev);
     if (d_tag_edges) {
@@ -504,13 +450,13 @@ bool event_detector_impl<T>::stop()
     this->d_logger->info(
         "{} samples, {} events ({} dropped by the rate cap, {} too short, "
         "{} merges), {} non-finite samples replaced, noise floor {:g}",
-        d_engine.samples(),
-        d_engine.events_found(),
-        d_engine.events_dropped_rate(),
-        d_engine.events_dropped_short(),
-        d_engine.events_merged(),
-        d_engine.nonfinite_samples(),
-        d_engine.noise_floor());
+        engine().samples(),
+        engine().events_found(),
+        engine().events_dropped_rate(),
+        engine().events_dropped_short(),
+        engine().events_merged(),
+        engine().nonfinite_samples(),
+        engine().noise_floor());
     return true;
 }
 
@@ -542,14 +488,10 @@ void event_detector_impl<T>::set_prefilter(const std::vector<float>& taps)
     if (d_ran)
         throw std::invalid_argument(
             "event_detector: set_prefilter must come before the flowgraph starts");
-    d_pre_rev.assign(taps.rbegin(), taps.rend());
-    detector_config c = d_engine.config(); // the noise it detects in is filtered
+    d_core.set_prefilter(taps);
+    detector_config c = engine().config(); // the noise it detects in is filtered
     c.noise_filter(taps, 1);
     change(c);
-    const size_t hist = taps.empty() ? 0 : (taps.size() - 1) * k_floats;
-    d_pre_buf.assign(hist + k_chunk * k_floats, 0.0f);
-    d_pre_out.resize(taps.empty() ? 0 : k_chunk);
-    d_pre_tmp.resize(taps.empty() ? 0 : k_chunk * k_floats);
 }
 
 template <class T>
@@ -558,42 +500,12 @@ void event_detector_impl<T>::detect(const T* in,
                                     size_t n,
                                     bool has_output)
 {
-    if (d_pre_rev.empty()) {
-        detect_piece(in, first, n, has_output);
-        return;
-    }
-    // The prefilter, k_chunk samples at a time: the last ntaps - 1 input samples (zeros
-    // at the stream start) before each piece, then the piece, filtered in one pass.
-    const size_t L = d_pre_rev.size();
-    const size_t hist = (L - 1) * k_floats;
-    for (size_t base = 0; base < n; base += k_chunk) {
-        const size_t len = std::min(k_chunk, n - base);
-        float* buf = d_pre_buf.data();
-        std::memcpy(buf + hist, in + base, len * sizeof(T));
-        detail::short_fir(reinterpret_cast<float*>(d_pre_out.data()),
-                          buf,
-                          d_pre_rev.data(),
-                          L,
-                          k_floats,
-                          len * k_floats,
-                          d_pre_tmp.data());
-        std::memmove(buf, buf + len * k_floats, hist * sizeof(float));
-        detect_piece(d_pre_out.data(), first + base, len, has_output);
-    }
-}
-
-template <class T>
-void event_detector_impl<T>::detect_piece(const T* in,
-                                          uint64_t first,
-                                          size_t n,
-                                          bool has_output)
-{
-    this->get_tags_in_range(
-        d_tags, 0, first, first + uint64_t(n)); // samples [first, first+n)
+    // the samples [first, first + n) in pieces of at most k_chunk that end at every
+    // rx_time / rx_freq tag (the references from there on change)
+    this->get_tags_in_range(d_tags, 0, first, first + uint64_t(n));
     size_t tag_i = 0;
     size_t done = 0;
     while (done < n) {
-        // stop at the next rx_time/rx_freq tag so it applies from its sample on
         size_t end = std::min(n, done + k_chunk);
         while (tag_i < d_tags.size() && d_tags[tag_i].offset < first + end) {
             const auto& t = d_tags[tag_i];
@@ -624,144 +536,18 @@ void event_detector_impl<T>::detect_piece(const T* in,
             }
             ++tag_i;
         }
-        size_t k = end - done;
-        if constexpr (std::is_same<T, float>::value) {
-            // quiet stretches of real input: summed from the samples, no power array
-            done += d_engine.skip_quiet_samples(in + done, k);
-            if (done == end)
-                continue;
-            // quiet, but in the middle of a chunk (a work call ended there): powers up
-            // to the chunk boundary only, then the quiet stretch is summed again
-            const size_t b = d_engine.quiet_until_boundary();
-            k = b > 0 ? std::min(end - done, b) : end - done;
-        }
-        if (d_engine.holding()) { // the extent may need them once the floor is known
-            const size_t take = std::min(k, d_held.size() - d_held_n);
-            std::copy(in + done, in + done + take, d_held.begin() + ptrdiff_t(d_held_n));
-            d_held_n += take;
-        }
-        to_power(in + done, d_power.data(), k);
         d_events.clear();
-        d_steps.clear();
-        d_engine.set_steps(&d_steps);
-        if (d_tag_edges)
-            d_engine.process(d_power.data(), k, d_events, d_edges);
-        else
-            d_engine.process(d_power.data(), k, d_events);
-        d_engine.set_steps(nullptr);
-        follow_events(in, first, n);
+        d_core.process(in + done,
+                       first + done,
+                       end - done,
+                       d_events,
+                       d_tag_edges ? &d_edges : nullptr);
         for (const auto& ev : d_events)
             post(ev);
         if (d_tag_edges)
             tag_edges(has_output);
-        done += k;
+        done = end;
     }
-    keep_tail(in, first, n);
-}
-
-template <class T>
-void event_detector_impl<T>::size_extent_buffers(const detector_config& c)
-{
-    // (with d_setlock held, or from the constructor: never in work())
-    const size_t held = event_detector_engine::held_of(c);
-    if (d_held.size() < held)
-        d_held.resize(held);
-    if (d_tail.size() < c.window + 1)
-        d_tail.resize(c.window + 1);
-}
-
-template <class T>
-void event_detector_impl<T>::restart_extent()
-{
-    // a new stream (or a restarted one) from the engine's next sample
-    d_held_from = d_engine.samples();
-    d_held_n = 0;
-}
-
-template <class T>
-void event_detector_impl<T>::extent_feed(uint64_t to,
-                                         const T* piece,
-                                         uint64_t first,
-                                         size_t n)
-{
-    // the open event's samples [d_ext_pos, to), from the piece, the held stream start
-    // or the tail (in that order)
-    while (d_ext_pos < to) {
-        const uint64_t pos = d_ext_pos;
-        const T* from = nullptr;
-        uint64_t avail = 0;
-        if (piece && pos >= first && pos < first + n) {
-            from = piece + (pos - first);
-            avail = first + n - pos;
-        } else if (pos >= d_held_from && pos < d_held_from + d_held_n) {
-            from = d_held.data() + (pos - d_held_from);
-            avail = d_held_from + d_held_n - pos;
-        } else if (pos < d_tail_end && pos + d_tail_n >= d_tail_end) {
-            from = d_tail.data() + (d_tail_n - (d_tail_end - pos));
-            avail = d_tail_end - pos;
-        } else { // not kept (cannot happen: see event_detector_engine::set_steps)
-            d_ext_pos = to;
-            return;
-        }
-        const size_t take = size_t(std::min<uint64_t>(avail, to - pos));
-        d_ext_cur.feed(from, take);
-        d_ext_pos += take;
-    }
-}
-
-template <class T>
-void event_detector_impl<T>::follow_events(const T* piece, uint64_t first, size_t n)
-{
-    const double rate = d_engine.config().sample_rate;
-    for (const event_step& st : d_steps) {
-        switch (st.kind) {
-        case event_step::open:
-            d_ext_cur.reset();
-            d_ext_pos = st.offset;
-            break;
-        case event_step::merge: // the waiting event goes on from the new start
-            std::swap(d_ext_cur, d_ext_wait);
-            d_ext_cur.gap();
-            break;
-        case event_step::close:
-            extent_feed(st.offset, piece, first, n);
-            std::swap(d_ext_cur, d_ext_wait);
-            break;
-        case event_step::emit: {
-            detected_event& ev = d_events[st.index];
-            ev.has_extent = d_ext_wait.extent(rate, ev.freq_center, ev.bandwidth);
-            break;
-        }
-        case event_step::drop:
-            break;
-        }
-    }
-    // the open event's samples up to where its end can be (see set_steps())
-    const uint64_t lag = d_engine.config().window / 2;
-    const uint64_t done = d_engine.samples();
-    if (d_engine.in_event() && done > lag)
-        extent_feed(done - lag, piece, first, n);
-}
-
-template <class T>
-void event_detector_impl<T>::keep_tail(const T* piece, uint64_t first, size_t n)
-{
-    // the last d_tail.size() samples before the next piece
-    const size_t cap = d_tail.size();
-    if (d_tail_end != first)
-        d_tail_n = 0; // a new stream
-    if (n >= cap) {
-        std::copy(piece + (n - cap), piece + n, d_tail.begin());
-        d_tail_n = cap;
-    } else {
-        const size_t keep = std::min(d_tail_n, cap - n);
-        std::copy(d_tail.begin() + ptrdiff_t(d_tail_n - keep),
-                  d_tail.begin() + ptrdiff_t(d_tail_n),
-                  d_tail.begin());
-        std::copy(piece, piece + n, d_tail.begin() + ptrdiff_t(keep));
-        d_tail_n = keep + n;
-    }
-    d_tail_end = first + n;
 }
 
 template <class T>
@@ -810,7 +596,7 @@ int event_detector_impl<T>::general_work(int noutput_items,
         n = std::min(n, cap > held ? cap - held : 0);
     }
     const bool diagnostics = output_items.size() > 1;
-    d_engine.set_diagnostics(diagnostics ? &d_diag : nullptr);
+    engine().set_diagnostics(diagnostics ? &d_diag : nullptr);
     detect(in + held, d_seen, n, has_output);
     d_seen += n;
     // The last call of the stream: the event still open (and one waiting for a merge)
@@ -819,7 +605,7 @@ int event_detector_impl<T>::general_work(int noutput_items,
     const bool last = input.done && long(held + n) >= unconsumed;
     if (last)
         finish_stream(has_output);
-    d_engine.set_diagnostics(nullptr);
+    engine().set_diagnostics(nullptr);
     size_t out_n = held + n; // processed items not yet passed on
     if (!last)
         out_n = out_n > keep ? out_n - keep : 0;
@@ -831,7 +617,7 @@ int event_detector_impl<T>::general_work(int noutput_items,
         for (const auto& t : d_pass_tags)
             this->add_item_tag(0, t);
     }
-    if (!d_warned_nonfinite && d_engine.nonfinite_samples() > 0) {
+    if (!d_warned_nonfinite && engine().nonfinite_samples() > 0) {
         d_warned_nonfinite = true;
         this->d_logger->warn("non-finite input samples are replaced by the moving "
                              "average (counted; first seen before sample {})",

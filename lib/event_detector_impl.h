@@ -8,8 +8,7 @@
 #ifndef INCLUDED_STREAMPROC_EVENT_DETECTOR_IMPL_H
 #define INCLUDED_STREAMPROC_EVENT_DETECTOR_IMPL_H
 
-#include "event_detector_engine.h"
-#include "event_extent.h"
+#include "event_core.h"
 #include "upstream_buffer.h"
 #include <gnuradio/streamproc/event_detector.h>
 #include <volk/volk_alloc.hh>
@@ -23,11 +22,12 @@ template <class T>
 class event_detector_impl : public event_detector<T>
 {
 private:
-    static constexpr size_t k_chunk = 8192;
-    event_detector_engine d_engine;
+    static constexpr size_t k_chunk = event_core<T>::k_chunk;
+    event_core<T> d_core; // the detection; its engine:
+    event_detector_engine& engine() { return d_core.engine(); }
+    const event_detector_engine& engine() const { return d_core.engine(); }
     const bool d_tag_edges;
     const size_t d_latency; // output lag with tag_edges, else 0
-    volk::vector<float> d_power;
     std::vector<detected_event> d_events;
     std::vector<event_edge> d_edges;
     std::vector<pmt::pmt_t> d_eob_values; // the dicts of the events of d_edges' eobs
@@ -93,32 +93,6 @@ private:
     std::vector<std::pair<gr::basic_block_sptr, pmt::pmt_t>> d_receivers;
     bool wait_for_room();
     void detect(const T* in, uint64_t first, size_t n, bool has_output);
-    void detect_piece(const T* in, uint64_t first, size_t n, bool has_output);
-    // set_prefilter: reversed taps, input history + piece, filtered piece, scratch
-    static constexpr size_t k_floats = sizeof(T) / sizeof(float);
-    std::vector<float> d_pre_rev;
-    volk::vector<float> d_pre_buf;
-    volk::vector<T> d_pre_out;
-    volk::vector<float> d_pre_tmp;
-    // Frequency extent of each event (event_extent.h): the accumulators of the open
-    // event and of the waiting one, fed from the engine's event_steps. Samples it may
-    // still need: the stream's held start (while the engine holds it, positions
-    // [d_held_from, d_held_from + d_held_n)) and the d_tail_n samples before position
-    // d_tail_end (the current piece's start).
-    extent_accumulator<T> d_ext_cur, d_ext_wait; // (d_ext_cur's event: in_event())
-    uint64_t d_ext_pos = 0;                      // the open event's next sample to feed
-    std::vector<event_step> d_steps;
-    std::vector<T> d_held;
-    uint64_t d_held_from = 0;
-    size_t d_held_n = 0;
-    std::vector<T> d_tail;
-    uint64_t d_tail_end = 0;
-    size_t d_tail_n = 0;
-    void size_extent_buffers(const detector_config& c);
-    void restart_extent();
-    void follow_events(const T* piece, uint64_t first, size_t n);
-    void extent_feed(uint64_t to, const T* piece, uint64_t first, size_t n);
-    void keep_tail(const T* piece, uint64_t first, size_t n);
     void post(const detected_event& ev);
     void bad_tag(const gr::tag_t& t);
     void tag_edges(bool has_output);

@@ -330,21 +330,34 @@ class qa_arrays(gr_unittest.TestCase):
         self.assertTrue(np.array_equal(np.fromfile(out, np.float32), byval))
 
     def test_010_detect_array_equals_detect_file(self):
+        """detect_array (no flowgraph) finds what detect_file (the flowgraph) writes, on
+        every real capture: from the path, the array, chunks of it; with no filter, a
+        3-tap prefilter, and a decimating low-pass (ols_fir in front)."""
         caps = sorted(p for p in glob.glob(os.path.join(DATA, "*")) if not p.endswith((".md", ".json", ".txt")))
         self.assertGreaterEqual(len(caps), 5, DATA)
+        from gnuradio.streamproc.runners.arrays.arrayio import Input
         for p in caps:
             evfile = os.path.join(self.tmp, "ev.jsonl")
             rep = streamproc.detect_file(p, events=evfile, overwrite=True)
-            want = read_events(evfile)
-            self.assertGreater(len(want), 0, p)
-            self.assertEqual(streamproc.detect_array(p), want, p)
-            from gnuradio.streamproc.runners.arrays.arrayio import Input
+            rate = rep["rate"]
             inp = Input(p)
             arr = inp.block(0, inp.n).copy()
-            opts = streamproc.DetectOptions(rate=rep["rate"])
             lsb = open_recording(p).lsb
-            self.assertEqual(streamproc.detect_array(arr, opts, lsb=lsb), want, p)
-            self.assertEqual(streamproc.detect_array(iter(np.array_split(arr, 7)), opts, lsb=lsb), want, p)
+            for opts in (streamproc.DetectOptions(rate=rate),
+                         streamproc.DetectOptions(rate=rate, taps=[0.25, 0.5, 0.25], merge_gap=100),
+                         streamproc.DetectOptions(rate=rate, lowpass=rate / 10, decimation=4, window=16,
+                                                  merge_gap=101, min_duration=30)):
+                streamproc.detect_file(p, opts, events=evfile, overwrite=True)
+                want = read_events(evfile)
+                self.assertGreater(len(want), 0, (p, opts))
+                self.assertEqual(streamproc.detect_array(p, opts), want, (p, opts))
+                self.assertEqual(streamproc.detect_array(arr, opts, lsb=lsb), want, (p, opts))
+                self.assertEqual(streamproc.detect_array(iter(np.array_split(arr, 7)), opts, lsb=lsb), want,
+                                 (p, opts))
+        # the last capture and options again in chunks of 1 to 5000 samples
+        cuts = np.cumsum(self.rng.integers(1, 5000, size=len(arr) // 2000 + 10))
+        pieces = np.split(arr, cuts[cuts < len(arr)])
+        self.assertEqual(streamproc.detect_array(iter(pieces), opts, lsb=lsb), want, p)
         with self.assertRaisesRegex(ValueError, "empty"):
             streamproc.detect_array(iter([]))
 
@@ -395,6 +408,13 @@ class qa_arrays(gr_unittest.TestCase):
         grew = (peak[0] - base) / 1024.0
         if not asan:
             self.assertLess(grew, 16.0, "fir: RssAnon grew %.1f MB" % grew)  # docs/array.md: ~8 MB complex
+        peak[0] = 0
+        base = rss_anon_kb()
+        evs = streamproc.detect_array(mm, streamproc.DetectOptions(lowpass=0.1, decimation=4), progress=watch)
+        grew = (peak[0] - base) / 1024.0
+        self.assertEqual(len(evs), 0)  # white noise, no burst (a floor is tracked)
+        if not asan:
+            self.assertLess(grew, 16.0, "detect_array: RssAnon grew %.1f MB" % grew)  # docs/array.md: a few MB
 
 
 if __name__ == "__main__":

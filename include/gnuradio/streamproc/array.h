@@ -172,6 +172,59 @@ private:
 //! Progress of fft(): (items done, items in all); may throw to stop the transform.
 using progress_fn = std::function<void(uint64_t, uint64_t)>;
 
+//! What a detector_stream runs: detect_chain's arguments and the detector's settings.
+struct STREAMPROC_API detect_settings {
+    int window = 64;            //!< samples of the detector (after decimation)
+    double threshold_db = 10.0; //!< over the floor (relative) or absolute
+    bool relative = true;
+    double hysteresis_db = 3.0;
+    uint64_t min_duration = 0; //!< detector samples
+    uint64_t merge_gap = 0;    //!< detector samples
+    uint64_t max_duration = 0; //!< detector samples; 0: none
+    double sample_rate = 1.0;  //!< of the detector's samples
+    int64_t floor_horizon = 131072;
+    bool fixed_floor = false;
+    double floor_db = 0.0;
+    double min_floor = 0.0; //!< the floor is never below this power (0: no bound)
+    //! the chain's filter (empty: none): in the detector (prefilter, decimation 1, at
+    //! most 24 taps, as detect_chain does) or a fir_stream in front (decimation)
+    std::vector<float> taps;
+    unsigned decimation = 1;
+    bool prefilter = false;
+};
+
+/*!
+ * \brief The events of a stream of samples given in chunks, as event_detector_f/_c
+ * behind detect_chain's filter finds them (the same event_core, the same filter engine
+ * and blocks): no flowgraph, no threads. Each event as the JSON line event_file_sink
+ * writes for it (positions in input samples: the filter's decimation and delay taken
+ * out). Working set: the filter's buffer, the detector's held first horizon and
+ * 8192-sample power buffer; the events found wait in take_events().
+ */
+template <class T>
+class STREAMPROC_API detector_stream
+{
+public:
+    //! Throws std::invalid_argument for settings the detector refuses.
+    explicit detector_stream(const detect_settings& settings);
+    ~detector_stream();
+    detector_stream(const detector_stream&) = delete;
+    detector_stream& operator=(const detector_stream&) = delete;
+
+    //! The stream's next n samples.
+    void process(const T* in, size_t n);
+    //! The end of the stream: the events still open go out.
+    void finish();
+    //! The JSON lines of the events found since the last call.
+    std::vector<std::string> take_events();
+    //! Input samples given so far.
+    uint64_t samples() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d;
+};
+
 //! How fft() splits a length N: N = n1 * n2, and what each pass holds.
 struct STREAMPROC_API fft_layout {
     uint64_t n = 0;

@@ -87,6 +87,26 @@ void bind_fir(py::module& m, const char* name)
 }
 
 template <class T>
+void bind_detector(py::module& m, const char* name)
+{
+    using C = sa::detector_stream<T>;
+    py::class_<C>(m, name)
+        .def(py::init<const sa::detect_settings&>(), py::arg("settings"))
+        .def(
+            "process",
+            [](C& s, py::array in) {
+                const size_t n = items<T>(in);
+                const T* i = data_of<T>(in, "the input chunk", n, false);
+                py::gil_scoped_release nogil;
+                s.process(i, n);
+            },
+            py::arg("x"))
+        .def("finish", &C::finish, py::call_guard<py::gil_scoped_release>())
+        .def("take_events", &C::take_events)
+        .def("samples", &C::samples);
+}
+
+template <class T>
 void bind_stft(py::module& m, const char* name)
 {
     using C = sa::stft_frames<T>;
@@ -194,6 +214,26 @@ void bind_array(py::module& parent)
             py::arg("src"),
             py::arg("out"));
 
+    using S = sa::detect_settings;
+    py::class_<S>(m, "detect_settings")
+        .def(py::init<>())
+        .def_readwrite("window", &S::window)
+        .def_readwrite("threshold_db", &S::threshold_db)
+        .def_readwrite("relative", &S::relative)
+        .def_readwrite("hysteresis_db", &S::hysteresis_db)
+        .def_readwrite("min_duration", &S::min_duration)
+        .def_readwrite("merge_gap", &S::merge_gap)
+        .def_readwrite("max_duration", &S::max_duration)
+        .def_readwrite("sample_rate", &S::sample_rate)
+        .def_readwrite("floor_horizon", &S::floor_horizon)
+        .def_readwrite("fixed_floor", &S::fixed_floor)
+        .def_readwrite("floor_db", &S::floor_db)
+        .def_readwrite("min_floor", &S::min_floor)
+        .def_readwrite("taps", &S::taps)
+        .def_readwrite("decimation", &S::decimation)
+        .def_readwrite("prefilter", &S::prefilter);
+    bind_detector<float>(m, "detector_stream_f");
+    bind_detector<gr_complex>(m, "detector_stream_c");
     bind_fir<float>(m, "fir_stream_f");
     bind_fir<gr_complex>(m, "fir_stream_c");
     bind_stft<float>(m, "stft_frames_f");

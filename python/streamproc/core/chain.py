@@ -29,24 +29,36 @@ def quiet_min_output_buffer(block, items):
         logging.set_default_level(level)
 
 
+def chain_settings(lsb, options):
+    """What `options` ask of a detect_chain (its arguments, in input samples) and of
+    its detector's floor: floor_horizon, floor_db (None: tracked) and min_floor (for
+    integer samples, `lsb` being one step after scaling: one LSB after the filter's
+    noise gain; None: no bound)."""
+    taps = options.filter_taps()
+    absolute = options.absolute_db is not None
+    gain = 1.0 if taps is None else sum(t * t for t in taps)
+    return dict(taps=taps, decimation=options.decimation, window=options.window,
+                threshold_db=options.absolute_db if absolute else options.threshold_db,
+                relative=not absolute, hysteresis_db=options.hysteresis_db,
+                min_duration=options.min_duration, merge_gap=options.merge_gap,
+                max_duration=-(-options.max_duration // options.decimation), sample_rate=options.rate,
+                floor_horizon=options.floor_horizon, floor_db=options.floor_db,
+                min_floor=None if lsb is None else lsb ** 2 * gain)
+
+
 def make_chain(is_complex, lsb, options, tag_edges=False):
     """The detect_chain `options` ask for: filter, detector, floor settings; for integer
     samples (`lsb`: one step after scaling) a floor of at least one LSB."""
-    taps = options.filter_taps()
-    absolute = options.absolute_db is not None
-    chain = detect_chain(is_complex, options.rate, taps, options.decimation, options.window,
-                         options.absolute_db if absolute else options.threshold_db,
-                         options.min_duration, options.merge_gap, relative=not absolute,
-                         hysteresis_db=options.hysteresis_db,
-                         max_duration=-(-options.max_duration // options.decimation), tag_edges=tag_edges)
+    s = chain_settings(lsb, options)
+    chain = detect_chain(is_complex, s["sample_rate"], s["taps"], s["decimation"], s["window"], s["threshold_db"],
+                         s["min_duration"], s["merge_gap"], relative=s["relative"],
+                         hysteresis_db=s["hysteresis_db"], max_duration=s["max_duration"], tag_edges=tag_edges)
     det = chain.detector
-    det.set_floor_horizon(options.floor_horizon)
-    if options.floor_db is not None:
-        det.set_floor_mode(True, options.floor_db)
-    if lsb is not None:
-        # the floor is never below one LSB of the capture (after the filter's noise gain)
-        gain = 1.0 if taps is None else sum(t * t for t in taps)
-        det.set_min_floor(lsb ** 2 * gain)
+    det.set_floor_horizon(s["floor_horizon"])
+    if s["floor_db"] is not None:
+        det.set_floor_mode(True, s["floor_db"])
+    if s["min_floor"] is not None:
+        det.set_min_floor(s["min_floor"])
     return chain
 
 

@@ -10,6 +10,28 @@ from gnuradio import gr
 
 from .. import streamproc_python as _blocks
 
+PREFILTER_MAX_TAPS = 24
+
+
+def filter_plan(taps, decimation):
+    """How the chain applies `taps` at `decimation`: "prefilter" (inside the detector:
+    no decimation, at most PREFILTER_MAX_TAPS taps), "fir" (ols_fir in front) or None
+    (no taps); ValueError for what it cannot do."""
+    if decimation < 1:
+        raise ValueError("detect_chain: decimation must be at least 1, got %d" % decimation)
+    if taps is None and decimation != 1:
+        raise ValueError("detect_chain: decimation %d needs taps (an anti-alias filter)" % decimation)
+    if taps is not None and not len(taps):
+        raise ValueError("detect_chain: taps must not be empty")
+    if taps is None:
+        return None
+    return "prefilter" if decimation == 1 and len(taps) <= PREFILTER_MAX_TAPS else "fir"
+
+
+def after_decimation(n, decimation):
+    """A count of input samples in samples after decimation, rounded up."""
+    return -(-int(n) // int(decimation))
+
 
 class detect_chain(gr.hier_block2):
     """[ols_fir_fff/ccf (decimation, taps)] -> event_detector_f/_c; events on message
@@ -36,7 +58,7 @@ class detect_chain(gr.hier_block2):
             burst_extractor (see event_detector's tag_edges)
     """
 
-    PREFILTER_MAX_TAPS = 24
+    PREFILTER_MAX_TAPS = PREFILTER_MAX_TAPS
 
     def __init__(self, complex_input=False, sample_rate=1.0, taps=None, decimation=1, window=64,
                  threshold_db=10.0, min_duration=0, merge_gap=0, relative=True, hysteresis_db=3.0,
@@ -46,33 +68,24 @@ class detect_chain(gr.hier_block2):
         out = gr.io_signature(1, 1, itemsize) if tag_edges else gr.io_signature(0, 0, 0)
         gr.hier_block2.__init__(self, "detect_chain", gr.io_signature(1, 1, itemsize), out)
         self.message_port_register_hier_out("events")
-        if decimation < 1:
-            raise ValueError("detect_chain: decimation must be at least 1, got %d" % decimation)
-        if taps is None and decimation != 1:
-            raise ValueError("detect_chain: decimation %d needs taps (an anti-alias filter)" % decimation)
+        plan = filter_plan(taps, decimation)
         taps = None if taps is None else [float(t) for t in taps]
-        if taps is not None and not taps:
-            raise ValueError("detect_chain: taps must not be empty")
         self.decimation = int(decimation)
         self.delay = 0 if taps is None else (len(taps) - 1) // 2
-
-        def after_decimation(n):
-            return -(-int(n) // self.decimation)
-
         make = _blocks.event_detector_c if complex_input else _blocks.event_detector_f
         self.detector = make(window=window, threshold_db=threshold_db, relative=relative,
-                             hysteresis_db=hysteresis_db, min_duration=after_decimation(min_duration),
-                             merge_gap=after_decimation(merge_gap), max_duration=max_duration,
+                             hysteresis_db=hysteresis_db, min_duration=after_decimation(min_duration, decimation),
+                             merge_gap=after_decimation(merge_gap, decimation), max_duration=max_duration,
                              sample_rate=sample_rate / self.decimation, max_rate=max_rate,
                              tag_edges=tag_edges)
         self.fir = None
-        if taps is not None and self.decimation == 1 and len(taps) <= self.PREFILTER_MAX_TAPS:
+        if plan == "prefilter":
             # a short smoothing kernel: filtered inside the detector (the same floats as
             # ols_fir's direct form, one thread less)
             self.detector.set_prefilter(taps)
             self.detector.set_index_map(1, self.delay)
             self.connect(self, self.detector)
-        elif taps is not None:
+        elif plan == "fir":
             self.fir = (_blocks.ols_fir_ccf if complex_input else _blocks.ols_fir_fff)(self.decimation, taps)
             self.detector.set_index_map(self.decimation, self.delay)
             self.detector.set_noise_filter(taps, self.decimation)  # the floor's bias correction

@@ -57,6 +57,7 @@ class Input:
         self.from_path = isinstance(x, (str, os.PathLike))
         self.metadata = ""
         self.rate = None
+        self.recording = None  # a path's Recording (open_recording), when typed by name/SigMF
         if isinstance(x, (str, os.PathLike)):
             self._open_path(os.fspath(x), dtype, format)
         else:
@@ -108,7 +109,7 @@ class Input:
                     raise FileNotFoundError(str(e)) from None
                 raise ValueError(str(e)) from None
             name, scale, offset, data = rec.kind, 1.0, 0.0, rec.data_path
-            self.metadata, self.rate = rec.metadata, rec.rate
+            self.metadata, self.rate, self.recording = rec.metadata, rec.rate, rec
         self.path = os.path.realpath(data)
         self.reader = _engines.sample_reader(name, scale, offset)
         fb = self.reader.file_bytes()
