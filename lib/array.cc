@@ -766,16 +766,33 @@ public:
     {
         if (k == 0)
             return;
+        // exponents as (b, a), e = b s + a, stepped without a division
+        const uint64_t ka = k % d_s, kb = k / d_s;
+        auto step = [this](uint64_t& a, uint64_t& b, uint64_t sa, uint64_t sb) {
+            a += sa;
+            b += sb;
+            if (a >= d_s) {
+                a -= d_s;
+                ++b;
+            }
+            if (b >= d_nb)
+                b -= d_nb;
+        };
         double ur[k_run], ui[k_run];
         const uint64_t m = std::min<uint64_t>(k_run, len);
+        uint64_t a = 0, b = 0;
         for (uint64_t q = 0; q < m; ++q) { // W^{k q}, q < k_run
-            const std::complex<double> u = at((k * q) % d_n);
+            const std::complex<double> u = d_hi[b] * d_lo[a];
             ur[q] = u.real();
             ui[q] = u.imag();
+            step(a, b, ka, kb);
         }
-        const uint64_t step = (k * k_run) % d_n; // W^{k k_run}: from one run to the next
-        for (uint64_t q0 = 0, e = 0; q0 < len; q0 += k_run) {
-            const std::complex<double> v = at(e);
+        // (a, b) is now k m mod n: from one run's start to the next
+        const uint64_t ra = a, rb = b;
+        a = 0;
+        b = 0;
+        for (uint64_t q0 = 0; q0 < len; q0 += k_run) {
+            const std::complex<double> v = d_hi[b] * d_lo[a];
             const double vr = v.real(), vi = v.imag();
             const uint64_t r = std::min<uint64_t>(k_run, len - q0);
             float* w = reinterpret_cast<float*>(d_run.data());
@@ -784,15 +801,12 @@ public:
                 w[2 * q + 1] = float(vr * ui[q] + vi * ur[q]);
             }
             volk_32fc_x2_multiply_32fc(row + q0, row + q0, d_run.data(), unsigned(r));
-            e += step;
-            if (e >= d_n)
-                e -= d_n;
+            step(a, b, ra, rb);
         }
     }
 
 private:
     static constexpr uint64_t k_run = 256;
-    std::complex<double> at(uint64_t e) const { return d_hi[e / d_s] * d_lo[e % d_s]; }
     uint64_t d_n, d_s = 1, d_nb = 1;
     std::vector<std::complex<double>> d_lo, d_hi;
     mutable volk::vector<gr_complex> d_run; // one run's factors
@@ -985,7 +999,9 @@ void interleave_rows(gr_complex* a, uint64_t f, uint64_t n, gr_complex* tmp)
     }
 }
 
-// dst[c * ld_dst + r] = src[r * ld_src + c] * scale (rows x cols, tiled)
+// dst[c * ld_dst + r] = src[r * ld_src + c] * scale (rows x cols), a tile at a time
+// through a local one: rows of src read whole, rows of dst written whole (walking a
+// column with a power-of-two stride hits one cache set)
 void transpose(gr_complex* dst,
                uint64_t ld_dst,
                const gr_complex* src,
@@ -994,13 +1010,19 @@ void transpose(gr_complex* dst,
                uint64_t cols,
                float scale = 1.0f)
 {
-    constexpr uint64_t t = 16;
+    constexpr uint64_t t = 32;
+    gr_complex tile[t * t];
     for (uint64_t r0 = 0; r0 < rows; r0 += t)
         for (uint64_t c0 = 0; c0 < cols; c0 += t) {
-            const uint64_t re = std::min(rows, r0 + t), ce = std::min(cols, c0 + t);
-            for (uint64_t c = c0; c < ce; ++c)
-                for (uint64_t r = r0; r < re; ++r)
-                    dst[c * ld_dst + r] = src[r * ld_src + c] * scale;
+            const uint64_t h = std::min(t, rows - r0), w = std::min(t, cols - c0);
+            for (uint64_t i = 0; i < h; ++i)
+                std::memcpy(
+                    tile + i * t, src + (r0 + i) * ld_src + c0, w * sizeof(gr_complex));
+            for (uint64_t j = 0; j < w; ++j) {
+                gr_complex* d = dst + (c0 + j) * ld_dst + r0;
+                for (uint64_t i = 0; i < h; ++i)
+                    d[i] = tile[i * t + j] * scale;
+            }
         }
 }
 
