@@ -3,16 +3,18 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""One range of a batch, run in a process of its own (a Dask task starts it): reads
+"""One range of a batch, run in its Dask worker's long-lived range process: reads
 the range with its halo, further back or on until the result is proven the one run's,
 and returns its own events (and bursts)."""
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from ...core.chain import build_flowgraph
@@ -110,20 +112,9 @@ def own_bursts(bursts, first, D, rate, a, b):
     return mine
 
 
-def child_main(argv):
-    """python -m ...batch.task SPEC RESULT: one range in this process; progress lines on
-    stderr (GNU Radio's log lines, which go to stdout, too)."""
-    spec_path, result_path = argv
+def _run_request(spec_path, result_path, progress):
     with open(spec_path) as f:
         spec = json.load(f)
-    last = [0.0]
-
-    def progress(done, _total):
-        now = time.monotonic()
-        if now - last[0] > 0.2:
-            last[0] = now
-            print("progress %d" % done, file=sys.stderr, flush=True)
-    os.dup2(2, 1)
     try:
         res = run_range(spec, progress)
     except (UsageError, RunError) as e:
@@ -132,11 +123,41 @@ def child_main(argv):
     with open(tmp, "w") as f:
         json.dump(res, f)
     os.rename(tmp, result_path)
+
+
+def child_main(argv):
+    """python -m ...batch.task --serve: a worker's range process. Takes task after task:
+    a line "SPEC RESULT" on stdin runs that range and writes its result, then "done" on
+    stderr; progress lines on stderr in between (GNU Radio's log lines, which go to
+    stdout, too). Ends at the end of stdin."""
+    if argv != ["--serve"]:
+        print("usage: python -m %s --serve" % __name__, file=sys.stderr)
+        return 2
+    parent = os.getppid()
+    die_with_parent()
+    if os.getppid() != parent:  # the worker ended before that
+        return 1
+    last = [0.0]
+
+    def progress(done, _total):
+        now = time.monotonic()
+        if now - last[0] > 0.2:
+            last[0] = now
+            print("progress %d" % done, file=sys.stderr, flush=True)
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        parts = line.split()
+        if len(parts) != 2:
+            continue
+        last[0] = 0.0
+        _run_request(parts[0], parts[1], progress)
+        print("done", file=sys.stderr, flush=True)
     return 0
 
 
 def die_with_parent():
-    # the range's process ends with the worker that started it (kill -9 included)
+    # this process ends with the worker thread that started it (kill -9 included); set
+    # here, not in a preexec_fn (not safe in a process with threads)
     import ctypes
     import signal
     try:
@@ -145,52 +166,151 @@ def die_with_parent():
         pass
 
 
-def range_task(spec, queue_name):
-    """A Dask task: the range in a fresh process (GNU Radio 3.10 leaks across run()s,
-    gnuradio#7706), with the client's FFTW wisdom in its own HOME (no planning, no lock
-    on the user's wisdom file); progress to the client's queue."""
-    from distributed import Queue, get_worker
-    queue = Queue(queue_name) if queue_name else None
-    with tempfile.TemporaryDirectory(prefix="streamproc-task-") as home:
-        if spec.get("wisdom"):
-            with open(os.path.join(home, ".gr_fftw_wisdom"), "w") as f:
-                f.write(spec["wisdom"])
+def rss_anon_mb(pid):
+    """RssAnon of process pid in MB (0 when it cannot be read)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+class RangeProcess:
+    """A Dask worker's long-lived range process (child_main --serve), with GNU Radio and
+    the module loaded once and the client's FFTW wisdom in its own HOME (no planning, no
+    lock on the user's wisdom file). It dies with the worker (PR_SET_PDEATHSIG). A new
+    one is started for other wisdom, after a crash, after MAX_TASKS tasks and when its
+    anonymous memory passes MAX_ANON_MB (GNU Radio 3.10 leaks a little per flowgraph,
+    gnuradio#7706)."""
+
+    MAX_TASKS = 256
+    MAX_ANON_MB = 1024
+
+    def __init__(self, wisdom):
+        self.wisdom, self.tasks = wisdom, 0
+        self.lock = threading.Lock()  # one request at a time (a reply is the next "done")
+        self.home = tempfile.mkdtemp(prefix="streamproc-worker-")
+        if wisdom:
+            with open(os.path.join(self.home, ".gr_fftw_wisdom"), "w") as f:
+                f.write(wisdom)
         # GNU Radio's own settings stay the worker's: its config, and the buffer factory
-        # it tested once (~/.gnuradio/prefs; testing it again costs each task ~0.1 s)
+        # it tested once (~/.gnuradio/prefs; testing it again costs a process ~0.1 s)
         user = os.path.join(os.path.expanduser("~"), ".gnuradio")
         try:
             os.makedirs(user, exist_ok=True)
-            os.symlink(user, os.path.join(home, ".gnuradio"))
+            os.symlink(user, os.path.join(self.home, ".gnuradio"))
         except OSError:
             pass
-        spec_path, result_path = os.path.join(home, "spec.json"), os.path.join(home, "result.json")
+        self.proc = subprocess.Popen([sys.executable, "-m", __name__, "--serve"], env=dict(os.environ, HOME=self.home),
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, bufsize=1)
+
+    def usable(self, wisdom):
+        return (self.proc.poll() is None and self.wisdom == wisdom and self.tasks < self.MAX_TASKS
+                and rss_anon_mb(self.proc.pid) < self.MAX_ANON_MB)
+
+    def run(self, spec, on_progress):
+        """The range's result (a dict); an "error" one when the process ended."""
+        with self.lock:
+            return self._run(spec, on_progress)
+
+    def _run(self, spec, on_progress):
+        self.tasks += 1
+        base = os.path.join(self.home, "task%d" % self.tasks)
+        spec_path, result_path = base + ".spec.json", base + ".result.json"
         with open(spec_path, "w") as f:
             json.dump({k: v for k, v in spec.items() if k != "wisdom"}, f)
-        env = dict(os.environ, HOME=home)
-        proc = subprocess.Popen([sys.executable, "-m", __name__, spec_path, result_path], env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                preexec_fn=die_with_parent, text=True)
         tail = []
-        for line in proc.stderr:
-            if line.startswith("progress ") and queue is not None:
-                try:
-                    queue.put((spec["task"], int(line.split()[1])))
-                except Exception:  # progress is best effort
-                    pass
-            elif line.strip():
-                tail = (tail + [line.strip()])[-5:]
-        rc = proc.wait()
+        try:
+            self.proc.stdin.write("%s %s\n" % (spec_path, result_path))
+            self.proc.stdin.flush()
+            for line in self.proc.stderr:  # until "done", or the end of a crashed process
+                if line.startswith("progress "):
+                    on_progress(int(line.split()[1]))
+                elif line.strip() == "done":
+                    break
+                elif line.strip():
+                    tail = (tail + [line.strip()])[-5:]
+        except (BrokenPipeError, OSError):
+            pass
         try:
             with open(result_path) as f:
                 res = json.load(f)
         except (OSError, ValueError):
+            rc = self.proc.wait()
             res = {"error": "the range's process ended with status %d%s" % (rc, (": " + tail[-1]) if tail else "")}
+        for p in (spec_path, result_path):
+            if os.path.exists(p):
+                os.unlink(p)
+        res["process"] = self.proc.pid
         try:  # did the range plan anything the shipped wisdom did not hold?
-            with open(os.path.join(home, ".gr_fftw_wisdom")) as f:
+            with open(os.path.join(self.home, ".gr_fftw_wisdom")) as f:
                 # FFTW writes its wisdom in hash order: compare the entries
-                res["planned"] = set(f.read().split("\n")) - set(spec.get("wisdom", "").split("\n")) != set()
+                res["planned"] = set(f.read().split("\n")) - set(self.wisdom.split("\n")) != set()
         except OSError:
-            res["planned"] = bool(spec.get("wisdom"))
+            res["planned"] = bool(self.wisdom)
+        return res
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+# the range processes of this worker, one per thread of it that runs tasks (a process
+# dies with the thread that started it: PR_SET_PDEATHSIG)
+_processes = {}
+_processes_lock = threading.Lock()
+
+
+def _close_processes():
+    with _processes_lock:
+        procs = list(_processes.values())
+        _processes.clear()
+    for p in procs:
+        p.close()
+
+
+atexit.register(_close_processes)
+
+
+def _range_process(wisdom):
+    me = threading.get_ident()
+    with _processes_lock:
+        proc = _processes.get(me)
+    if proc is not None and proc.usable(wisdom):
+        return proc
+    if proc is not None:
+        proc.close()
+    proc = RangeProcess(wisdom)
+    with _processes_lock:
+        _processes[me] = proc
+    return proc
+
+
+def range_task(spec, queue_name):
+    """A Dask task: the range in this worker thread's range process (started on its
+    first task and kept: no interpreter, import or planning per task); progress to the
+    client's queue."""
+    from distributed import Queue, get_worker
+    queue = Queue(queue_name) if queue_name else None
+    proc = _range_process(spec.get("wisdom", ""))
+
+    def on_progress(n):
+        if queue is not None:
+            try:
+                queue.put((spec["task"], n))
+            except Exception:  # progress is best effort
+                pass
+    res = proc.run(spec, on_progress)
     res["worker"] = get_worker().address
     res["task"] = spec["task"]
     return res
