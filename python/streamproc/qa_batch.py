@@ -267,6 +267,11 @@ class qa_batch(gr_unittest.TestCase):
         self.assertGreater(f["halo_percent"], 0)
         self.assertEqual(rep["bytes"], os.path.getsize(self.rec))
         self.assertFalse(any(rep["planned"]), "a task planned an FFT itself")
+        # the workers' range processes are kept: 8 ranges ran in at most one per worker
+        # (and the same ones again for a second batch)
+        rep = batch.detect(self.rec, opts, ranges=8, client=self.client)
+        self.assertEqual(rep["tasks"], 8)
+        self.assertIn(rep["range_processes"], (1, 2))
 
     def test_009_extract_ranges(self):
         """extract over ranges: the one run's burst files (names, samples), index lines

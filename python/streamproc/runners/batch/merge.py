@@ -129,5 +129,7 @@ def merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, 
             "seconds": wall, "mb_per_s": nbytes / wall / 1e6 if wall else 0.0, "tasks": len(tasks),
             "peak_rss_mb_per_worker": workers, "events_file": written, "interrupted": interrupted,
             "planned": [results[k].get("planned", False) for k in sorted(results)],
+            # the range processes the tasks ran in (one per worker thread, kept)
+            "range_processes": len({(r.get("worker"), r["process"]) for r in results.values() if "process" in r}),
             "halo_percent": (100.0 * (sum(f["samples_read"] for f in per_file) - samples) / samples
                              if samples else 0.0)}
