@@ -91,11 +91,11 @@ def run_recording(tb, src, rec, progress, sinks):
     return out
 
 
-def status_mb(key):
-    """A memory figure of this process from /proc/self/status (VmHWM, RssAnon, ...), MB;
-    None where the kernel does not give it."""
+def status_mb(key, pid="self"):
+    """A memory figure of this process (or process pid) from /proc/PID/status (VmHWM,
+    RssAnon, ...), MB; None where the kernel does not give it."""
     try:
-        with open("/proc/self/status") as f:
+        with open("/proc/%s/status" % pid) as f:
             for line in f:
                 if line.startswith(key + ":"):
                     return int(line.split()[1]) / 1024.0

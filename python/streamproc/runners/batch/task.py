@@ -21,7 +21,7 @@ from ...core.chain import build_flowgraph
 from ...core.errors import RunError, UsageError
 from ...core.formats import open_recording
 from ...core.options import DetectOptions
-from ..runctl import peak_rss_mb, run_recording
+from ..runctl import peak_rss_mb, run_recording, status_mb
 from ..single import extract_file
 from .ranges import Geometry, settled, shift
 
@@ -166,18 +166,6 @@ def die_with_parent():
         pass
 
 
-def rss_anon_mb(pid):
-    """RssAnon of process pid in MB (0 when it cannot be read)."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1]) / 1024.0
-    except (OSError, ValueError):
-        pass
-    return 0.0
-
-
 class RangeProcess:
     """A Dask worker's long-lived range process (child_main --serve), with GNU Radio and
     the module loaded once and the client's FFTW wisdom in its own HOME (no planning, no
@@ -210,7 +198,7 @@ class RangeProcess:
 
     def usable(self, wisdom):
         return (self.proc.poll() is None and self.wisdom == wisdom and self.tasks < self.MAX_TASKS
-                and rss_anon_mb(self.proc.pid) < self.MAX_ANON_MB)
+                and (status_mb("RssAnon", self.proc.pid) or 0.0) < self.MAX_ANON_MB)
 
     def run(self, spec, on_progress):
         """The range's result (a dict); an "error" one when the process ended."""
