@@ -206,6 +206,21 @@ class qa_arrays(gr_unittest.TestCase):
         self.assertLess(rel_rms(np.fromfile(out, np.complex64), np.fft.fft(x.astype(np.complex128))), 1e-5)
         with self.assertRaisesRegex(FileExistsError, "exists"):
             streamproc.fft(src, out=out)
+        # a file to a file out of core with rows of 2^20 two at a time: the pieces on
+        # 4 KiB read and written around the page cache (O_DIRECT, several per read)
+        big = os.path.join(self.tmp, "big.cf32")
+        x = self.signal(2 ** 22, True)
+        x.tofile(big)
+        bigout = os.path.join(self.tmp, "BIG.cf32")
+        for inverse in (False, True):
+            y, lay = streamproc.runners.arrays.dft.fft_with_layout(
+                big, out=bigout, max_memory="40M", inverse=inverse, overwrite=True)
+            self.assertEqual((lay["in_memory"], lay["n2"], lay["rows"]), (False, 2 ** 20, 2))
+            ref = np.fft.ifft(x.astype(np.complex128)) if inverse else np.fft.fft(x.astype(np.complex128))
+            self.assertLess(rel_rms(np.fromfile(bigout, np.complex64), ref), 1e-5)
+            del y
+        os.unlink(big)
+        os.unlink(bigout)
         before = read_bytes(out)
         streamproc.fft(src, out=out, overwrite=True, inverse=True)
         self.assertNotEqual(read_bytes(out), before)
