@@ -128,14 +128,21 @@ def _make(path, dtype, n, made):
 
 
 def page_cache_write_rate(workdir, nbytes=1 << 30):
-    """MB/s of writing a new file into the page cache (no fsync) and of rewriting it:
-    what the out-of-core passes' writes cost on this machine before any disk."""
+    """MB/s of writing a new file into the page cache (no fsync), of rewriting it, and
+    of writing a new file around it (O_DIRECT, as the out-of-core passes do): what the
+    passes' writes cost on this machine."""
+    import mmap
     path = os.path.join(workdir, "streamproc-bench-array-dd.bin")
-    block = bytes(64 << 20)
+    block = mmap.mmap(-1, 64 << 20)  # page-aligned, as O_DIRECT needs
     rates = []
     try:
-        for flags in (os.O_WRONLY | os.O_CREAT | os.O_TRUNC, os.O_WRONLY):
-            fd = os.open(path, flags, 0o644)
+        for flags in (os.O_WRONLY | os.O_CREAT | os.O_TRUNC, os.O_WRONLY,
+                      os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_DIRECT", 0)):
+            try:
+                fd = os.open(path, flags, 0o644)
+            except OSError:  # no O_DIRECT on this file system
+                rates.append(None)
+                continue
             t0 = time.perf_counter()
             for _ in range(nbytes // len(block)):
                 os.write(fd, block)
@@ -236,9 +243,10 @@ def print_rows(rows, runs):
             line += "  => %.2f of the in-memory rate at 2^26" % r["of_in_memory"]
         print(line)
         if "page_cache_write_mb_per_s" in r:
-            new, again = r["page_cache_write_mb_per_s"]
-            print("  %-44s a new 1 GiB file %.0f MB/s, the same file rewritten %.0f MB/s (each pass writes the data "
-                  "once)" % ("page cache writes on this machine:", new, again))
+            new, again, direct = (list(r["page_cache_write_mb_per_s"]) + [None])[:3]
+            print("  %-44s a new 1 GiB file %.0f MB/s, the same file rewritten %.0f MB/s, a new one with O_DIRECT "
+                  "%s MB/s (each pass writes the data once, O_DIRECT where it can)" % (
+                      "file writes on this machine:", new, again, "%.0f" % direct if direct else "-"))
 
 
 def main():

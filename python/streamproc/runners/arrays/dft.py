@@ -103,9 +103,10 @@ def fft(x, *, out=None, inverse=False, scratch_dir=None, max_memory="64M", dtype
     over the result (up to 2^20 points, or when only the result fits), else the
     four-step algorithm in two passes in the result itself (cache-sized blocks, then
     an in-place transpose; 1.3x FFTW's estimated single plan at 2^24). Otherwise out of core: the four-step
-    algorithm in three passes over the data (each reads it once and writes it once, in
-    long runs: the result file and a scratch file of n * 8 bytes take turns), working
-    arrays within max_memory. With out= a file and a transform in memory, the result
+    algorithm in three passes over the data (each reads it once and writes it once: the
+    result file and a scratch file of n * 8 bytes take turns, read and written with
+    O_DIRECT around the page cache where the file system has it), working arrays within
+    max_memory. With out= a file and a transform in memory, the result
     is computed in memory and written to the file once, in order.
     For an input larger than RAM give out= a path (a new file; an existing one only
     with overwrite=True). scratch_dir: where the scratch file goes (default: out's
