@@ -385,6 +385,75 @@ class qa_batch(gr_unittest.TestCase):
         self.assertEqual(len(published), len(ref))
         self.assertEqual([(e["start"], e["end"]) for e in published], [(e["start"], e["end"]) for e in ref])
 
+    def test_011_range_size_from_the_batch(self):
+        """Without --chunk: the batch's bytes over the workers, at least MIN_CHUNK, at
+        most MAX_CHUNK with as many ranges for every worker."""
+        from gnuradio.streamproc.runners.batch.ranges import MAX_CHUNK, MIN_CHUNK, auto_chunk
+        G = 1 << 30
+        self.assertEqual(auto_chunk(2 * G, 1), 2 * G)  # one worker: the file in one range
+        self.assertEqual(auto_chunk(2 * G, 2), G)
+        self.assertEqual(auto_chunk(10 << 20, 2), MIN_CHUNK)
+        self.assertEqual(auto_chunk(0, 4), MIN_CHUNK)
+        c = auto_chunk(20 * G, 2)  # 10 GiB a worker: 3 ranges each of 3.33 GiB
+        self.assertLessEqual(c, MAX_CHUNK)
+        self.assertEqual(-(-20 * G // c), 6)
+        for total, workers in ((20 * G, 3), (7 * G + 5, 1), (100 * G, 32)):
+            c = auto_chunk(total, workers)
+            self.assertLessEqual(c, MAX_CHUNK)
+            self.assertEqual(-(-total // c) % workers, 0, (total, workers))
+        # the plan: one file over two workers, each a range; the CLI's --jobs alone
+        tasks, _ = batch.plan([self.rec], DetectOptions(), workers=2)
+        self.assertEqual(len(tasks), 1)  # 12 MB < MIN_CHUNK
+        tasks, _ = batch.plan([self.rec], DetectOptions(), chunk=4 << 20, workers=2)
+        self.assertEqual(len(tasks), 3)
+
+    def test_012_events_stream_in_order(self):
+        """EventStream against the rule written out: ranges come in any order; a range's
+        events are written once every earlier one is in (ids counted per file, sorted by
+        start), a file one of whose ranges failed has none (what was written of it is
+        cut off), the client holds only the events of ranges waiting for an earlier one."""
+        from gnuradio.streamproc.runners.batch.merge import EventStream
+        files = ["a.cf32", "b.cf32", "c.cf32"]
+        tasks = [{"task": k, "file": f} for k, f in enumerate([0, 0, 0, 1, 1, 2])]
+
+        def ev(start):
+            return {"start": start, "end": start + 5}
+        events = {0: [ev(30), ev(10)], 1: [ev(120)], 2: [ev(250), ev(260)], 3: [ev(7)],
+                  4: {"error": "the range's process ended with status 9"}, 5: [ev(1), ev(2), ev(3)]}
+        out = os.path.join(self.dir, "stream.jsonl")
+        st = EventStream(files, tasks, out, "jsonl", keep=False)
+        lines = []
+        for k in (2, 5, 0, 3, 1, 4):  # out of order; file b's second range fails last
+            res = dict(events[k]) if isinstance(events[k], dict) else {"events": [dict(e) for e in events[k]]}
+            res["task"] = k
+            st.add(res)
+            self.assertNotIn("events", res)  # its events left the result
+            if k == 0:  # range 0 in: written; 2 and 5 still wait (5 events)
+                self.assertEqual(st.held, 5)
+                st.writer.f.flush()
+                lines = events_of(st.writer.tmp)
+                self.assertEqual([(e["file"], e["id"], e["start"]) for e in lines],
+                                 [("a.cf32", 0, 10), ("a.cf32", 1, 30)])
+        st.finish()
+        self.assertEqual(st.peak_held, 6)  # after range 3: 2, 3 and 5 wait for 1
+        self.assertEqual(st.close(), out)
+        got = [(e["file"], e["id"], e["start"]) for e in events_of(out)]
+        self.assertEqual(got, [("a.cf32", 0, 10), ("a.cf32", 1, 30), ("a.cf32", 2, 120), ("a.cf32", 3, 250),
+                               ("a.cf32", 4, 260), ("c.cf32", 0, 1), ("c.cf32", 1, 2), ("c.cf32", 2, 3)])
+        self.assertEqual(st.failed, {1: "the range's process ended with status 9"})
+        self.assertFalse(st.kept)  # keep=False: nothing kept
+        # the whole batch: keep_events=False writes the one run's events file, holds no list
+        one = os.path.join(self.dir, "one012.jsonl")
+        opts = DetectOptions(rate=1e6, lowpass=100e3, decimation=4)
+        detect_file(self.rec, opts, events=one, overwrite=True)
+        many = os.path.join(self.dir, "many012.jsonl")
+        rep = batch.detect(self.rec, opts, events=many, overwrite=True, ranges=6, client=self.client,
+                           keep_events=False)
+        self.assertNotIn("event_list", rep)
+        self.assert_same_file(one, many)
+        self.assertGreater(rep["events"], 20)
+        self.assertLessEqual(rep["events_held_peak"], rep["events"])
+
     def test_008_two_hosts(self):
         """A scheduler and a worker in two network namespaces (veth, 192.0.2.1/.2), the
         CLI with --scheduler: the same events as one run."""

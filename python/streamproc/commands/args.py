@@ -15,7 +15,7 @@ import sys
 from ..core.errors import UsageError
 from ..core.formats import open_recording, type_names
 from ..core.options import DetectOptions, LiveOptions, parse_eng, parse_size, read_taps
-from ..runners.batch import DEFAULT_CHUNK
+from ..runners.batch import MIN_CHUNK
 from ..runners.live import is_live
 from .output import stdout_to_stderr
 
@@ -60,7 +60,8 @@ def detect_options(args):
 def add_batch_options(parser):
     b = parser.add_argument_group("batch (many files, ranges of huge ones; docs/batch.md)")
     b.add_argument("--chunk", metavar="SIZE",
-                   help="bytes of samples per task (k, M, G); default %dM" % (DEFAULT_CHUNK >> 20))
+                   help="bytes of samples per task (k, M, G); default: the batch's bytes over its workers, at "
+                        "least %dM, at most 4G (docs/batch.md)" % (MIN_CHUNK >> 20))
     b.add_argument("--jobs", type=int, metavar="N",
                    help="worker processes of the local Dask cluster; default: the number of cores")
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT",
@@ -102,9 +103,9 @@ def live_options(args):
 
 def _one_flowgraph(args):
     """One file, no cluster asked for: one flowgraph. Several files (directories, globs),
-    --scheduler, or --jobs/--chunk with a file larger than the chunk: a Dask batch. One
-    flowgraph already runs its blocks on every core of a small machine: on the 2-core
-    project machine it is ~3x a local batch of the same file's ranges (docs/batch.md)."""
+    --scheduler, or --jobs/--chunk with a file larger than the chunk (--jobs alone: than
+    MIN_CHUNK): a Dask batch. One flowgraph already runs its blocks on every core of a
+    small machine (docs/batch.md)."""
     if args.scheduler or len(args.files) != 1:
         return False
     path = args.files[0]
@@ -115,7 +116,7 @@ def _one_flowgraph(args):
     try:
         with stdout_to_stderr():  # the source's warnings, if any, are GNU Radio log lines
             rec = open_recording(path, args.type)
-        return os.path.getsize(rec.data_path) <= parse_size(args.chunk or DEFAULT_CHUNK)
+        return os.path.getsize(rec.data_path) <= (parse_size(args.chunk) if args.chunk else MIN_CHUNK)
     except (UsageError, OSError):
         return True  # the run says what is wrong
 

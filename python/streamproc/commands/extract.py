@@ -30,7 +30,7 @@ def extract_command(args):
         with stdout_to_stderr():
             rep = batch.extract(args.files, args.out, options, args.type, args.format, args.pre, args.post,
                                 args.max_burst, args.prefix, args.events, args.overwrite,
-                                parse_size(args.chunk or batch.DEFAULT_CHUNK), None, args.jobs, args.scheduler,
+                                parse_size(args.chunk) if args.chunk else None, None, args.jobs, args.scheduler,
                                 None, progress)
         if progress is not None:
             progress.close()

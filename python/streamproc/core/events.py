@@ -117,23 +117,55 @@ def sigmf_text(doc):
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_events(path, fmt, evs, with_file=False):
+class EventsWriter:
     """Events as event_file_sink writes them (JSON lines or CSV with its columns; with
-    `with_file` a first "file" column), to a temporary file renamed over `path` (SigMF:
-    core.chain.write_sigmf_events)."""
-    from ..streamproc_python import event_file_sink
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), ".%s.tmp" % os.path.basename(path))
-    with open(tmp, "w", encoding="utf-8") as f:
+    `with_file` a first "file" column), one after the other into a temporary file that
+    close() renames over `path` (SigMF: core.chain.write_sigmf_events)."""
+
+    def __init__(self, path, fmt, with_file=False):
+        from ..streamproc_python import event_file_sink
+        self.path, self.fmt = path, fmt
+        self.tmp = os.path.join(os.path.dirname(os.path.abspath(path)), ".%s.tmp" % os.path.basename(path))
+        self.f = open(self.tmp, "w", encoding="utf-8")
+        self.fields = None
         if fmt == "csv":
-            fields = (["file"] if with_file else []) + event_file_sink.csv_columns()
-            f.write(",".join(fields) + "\n")
-            for e in evs:
-                f.write(",".join(csv_value(e[k]) if k in e else "" for k in fields) + "\n")
+            self.fields = (["file"] if with_file else []) + event_file_sink.csv_columns()
+            self.f.write(",".join(self.fields) + "\n")
+
+    def write(self, evs):
+        if self.fields is not None:
+            self.f.writelines(",".join(csv_value(e[k]) if k in e else "" for k in self.fields) + "\n" for e in evs)
         else:
-            for e in evs:
-                f.write(event_line(e) + "\n")
-    os.replace(tmp, path)
-    return path
+            self.f.writelines(event_line(e) + "\n" for e in evs)
+
+    def tell(self):
+        return self.f.tell()
+
+    def truncate(self, offset):
+        """Drops what was written after tell() gave offset."""
+        self.f.seek(offset)
+        self.f.truncate()
+
+    def close(self):
+        self.f.close()
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def discard(self):
+        self.f.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+
+def write_events(path, fmt, evs, with_file=False):
+    """All of `evs` through an EventsWriter; returns path."""
+    w = EventsWriter(path, fmt, with_file)
+    try:
+        w.write(evs)
+    except BaseException:
+        w.discard()
+        raise
+    return w.close()
 
 
 def read_events(path):

@@ -533,40 +533,90 @@ def extract_bench(workdir, size, made, runs):
 
 def batch_bench(workdir, size, made, runs):
     """`streamproc detect` with a low-pass (rate 1M, cutoff 50k: 287 taps, CPU-bound) on a
-    file with bursts in 20 % of the samples: one flowgraph, then Dask batches of 4 ranges
-    on 1 and 2 local workers, alternated; medians of MB/s, per-worker peak RSS, the
-    halo's share of the samples read. Every batch must find the one run's events."""
+    file with bursts in 20 % of the samples: one flowgraph, then Dask batches on 1 and 2
+    local workers (the default ranges: the file over the workers) and on 2 workers in
+    ranges of a quarter of the file, alternated; medians of MB/s (the report's and the
+    command's own wall time), CPU-seconds per GB (getrusage of the whole process tree:
+    every process is waited for), per-worker peak RSS (range process and Dask worker
+    process), the halo's share of the samples read, the start-up (cluster, plan, first
+    task). Every batch must find the one run's events."""
     path = prepare_file(workdir, size, made, bursty=True)
-    chunk = "%dk" % max(1, size // 4 // 1024)
-    setups = {"one flowgraph": ["--chunk", "%dk" % (size // 1024 + 1)],
-              "batch 1 worker": ["--chunk", chunk, "--jobs", "1"],
-              "batch 2 workers": ["--chunk", chunk, "--jobs", "2"]}
+    quarter = "%dk" % max(1, size // 4 // 1024)
+    setups = {"one flowgraph": [],
+              "batch 1 worker": ["--jobs", "1"],
+              "batch 2 workers": ["--jobs", "2"],
+              "batch 2 workers, 4 ranges": ["--jobs", "2", "--chunk", quarter]}
     rows = {k: [] for k in setups}
     counts = set()
     for r in range(runs):
         names = list(setups)
-        names = names[r % 3:] + names[:r % 3]
-        for name in names:
+        names = names[r % len(names):] + names[:r % len(names)]
+        for name in (names[::-1] if r % 2 else names):
             cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "detect", path, "--rate", "1M", "--lowpass",
                    "50k", "--json"] + setups[name]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
             res = subprocess.run(cmd, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if res.returncode != 0:
                 raise RunError("batch bench: %s failed: %s" % (name, res.stderr.strip().splitlines()[-1:]))
             rep = json.loads(res.stdout)
+            rep["command_seconds"] = wall
+            rep["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             rows[name].append(rep)
             counts.add(rep["events"])
     if len(counts) != 1:
         raise RunError("batch bench: the setups found different event counts %s" % sorted(counts))
 
     def med(name, f):
-        return statistics.median(f(r) for r in rows[name])
-    out = {"size": human(size), "events": counts.pop(), "chunk": chunk}
+        vals = [f(r) for r in rows[name]]
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
+    out = {"size": human(size), "bytes": size, "events": counts.pop(), "setups": list(setups)}
     for name in setups:
         out[name] = {
             "mb_per_s": med(name, lambda r: r["mb_per_s"]),
+            "command_mb_per_s": med(name, lambda r: size / r["command_seconds"] / 1e6),
+            "command_seconds": med(name, lambda r: r["command_seconds"]),
+            "cpu_s_per_gb": med(name, lambda r: r["cpu_seconds"] / (size / 1e9)),
             "peak_rss_mb": med(name, lambda r: max(r["peak_rss_mb_per_worker"].values())
                                if "peak_rss_mb_per_worker" in r else r["peak_rss_mb"]),
-            "halo_percent": med(name, lambda r: r.get("halo_percent", 0.0))}
+            "worker_process_rss_mb": med(name, lambda r: max(r["peak_rss_mb_per_worker_process"].values())
+                                         if r.get("peak_rss_mb_per_worker_process") else None),
+            "halo_percent": med(name, lambda r: r.get("halo_percent", 0.0)),
+            "ranges": med(name, lambda r: r.get("tasks", 1)),
+            "cluster_s": med(name, lambda r: r.get("startup_seconds", {}).get("cluster")),
+            "plan_s": med(name, lambda r: r.get("startup_seconds", {}).get("plan")),
+            "first_task_s": med(name, lambda r: r.get("startup_seconds", {}).get("first_task"))}
+    out["model"] = batch_model(out)
+    return out
+
+
+def batch_model(r):
+    """The cost model of docs/batch.md from the 1-worker row, checked against the
+    2-worker rows: T(W) = start + ranges_per_worker * fixed + bytes * c / min(W, cores),
+    c the batch's CPU-seconds per byte, start the cluster, plan and first task's start,
+    fixed a range's own overhead (its read's halo, the flowgraph's start and end, the
+    result's way back) from the 1-worker command: T1 - start - bytes * c / cores...
+    with one worker one flowgraph uses every core (GNU Radio runs each block in a thread
+    of its own)."""
+    one = r["batch 1 worker"]
+    cores = os.cpu_count() or 1
+    start = (one["cluster_s"] or 0) + (one["plan_s"] or 0) + (one["first_task_s"] or 0)
+    c = one["cpu_s_per_gb"] / 1e9  # CPU-seconds per byte
+    work1 = r["bytes"] * c / cores
+    fixed = max(0.0, one["command_seconds"] - start - work1) / max(1, one["ranges"])
+    out = {"start_s": start, "cpu_s_per_gb": one["cpu_s_per_gb"], "fixed_per_range_s": fixed, "cores": cores,
+           "predicted": {}}
+    for name in r["setups"]:
+        if not name.startswith("batch 2"):
+            continue
+        x = r[name]
+        W = 2
+        per_worker = -(-int(x["ranges"]) // W)
+        pred = start + per_worker * fixed + r["bytes"] * c / min(W, cores)
+        out["predicted"][name] = {"seconds": pred, "measured": x["command_seconds"]}
     return out
 
 
@@ -801,15 +851,30 @@ def bench(args):
                       r["extract_mb_per_s"] / r["detect_mb_per_s"], r["extract_rss_mb"], r["detect_rss_mb"]))
         if "batch" in only:
             r = batch_bench(workdir, parse_size(args.filter_size, "--filter-size"), made, args.runs)
-            one = r["one flowgraph"]["mb_per_s"]
-            w1 = r["batch 1 worker"]["mb_per_s"]
-            print("batch (streamproc detect --lowpass, %s, %d events, ranges of %sB; medians of %d runs):"
-                  % (r["size"], r["events"], r["chunk"], args.runs))
-            for name in ("one flowgraph", "batch 1 worker", "batch 2 workers"):
+            one = r["one flowgraph"]
+            print("batch (streamproc detect --lowpass 50k, %s, %d events; medians of %d runs; MB/s of the report "
+                  "/ of the command's wall time; CPU-s per GB of the whole process tree):"
+                  % (r["size"], r["events"], args.runs))
+            for name in r["setups"]:
                 x = r[name]
-                print("  %-16s %7.0f MB/s  %.2fx one flowgraph  %.2fx 1 worker  peak RSS per worker %.1f MB  "
-                      "halo %.2f %%" % (name, x["mb_per_s"], x["mb_per_s"] / one, x["mb_per_s"] / w1,
-                                        x["peak_rss_mb"], x["halo_percent"]))
+                line = ("  %-26s %5.0f / %5.0f MB/s  %.2fx / %.2fx one flowgraph  %5.2f CPU-s/GB (%.2fx)  "
+                        "peak RSS %.1f MB" % (name, x["mb_per_s"], x["command_mb_per_s"],
+                                              x["mb_per_s"] / one["mb_per_s"],
+                                              x["command_mb_per_s"] / one["command_mb_per_s"], x["cpu_s_per_gb"],
+                                              x["cpu_s_per_gb"] / one["cpu_s_per_gb"], x["peak_rss_mb"]))
+                if name != "one flowgraph":
+                    line += (" (worker process %.0f MB)  %d ranges  halo %.2f %%  start: cluster %.2f s, plan "
+                             "%.2f s, first task %.2f s" % (x["worker_process_rss_mb"] or 0, x["ranges"],
+                                                            x["halo_percent"], x["cluster_s"] or 0,
+                                                            x["plan_s"] or 0, x["first_task_s"] or 0))
+                print(line)
+            m = r["model"]
+            print("  cost model (docs/batch.md; constants from the 1-worker row): start %.2f s, %.2f CPU-s/GB on "
+                  "%d cores, %.2f s per range" % (m["start_s"], m["cpu_s_per_gb"], m["cores"],
+                                                  m["fixed_per_range_s"]))
+            for name, p in m["predicted"].items():
+                print("    %-26s predicted %.2f s, measured %.2f s (%+.0f %%)" % (
+                    name, p["seconds"], p["measured"], 100.0 * (p["measured"] / p["seconds"] - 1)))
         if "soak" in only:
             soak_rows = []
             soak(workdir, parse_size(args.soak_size, "--soak-size"), made, soak_rows)

@@ -27,11 +27,11 @@ from ...core.events import events_format_of, make_out_dir
 from ...core.formats import open_recording
 from ...core.options import MAX_BURST_DEFAULT, DetectOptions, burst_lengths, check_burst_format, default_burst_format
 from ..runctl import StopOnSignals
-from .merge import check_events, merge, place_bursts
-from .ranges import DEFAULT_CHUNK, expand_inputs, plan
-from .task import range_task
+from .merge import EventStream, check_events, merge, place_bursts
+from .ranges import MAX_CHUNK, MIN_CHUNK, auto_chunk, expand_inputs, plan
+from .task import range_task, worker_peak_rss_mb
 
-__all__ = ["DEFAULT_CHUNK", "detect", "extract", "local_client", "local_cluster", "plan"]
+__all__ = ["MAX_CHUNK", "MIN_CHUNK", "auto_chunk", "detect", "extract", "local_client", "local_cluster", "plan"]
 
 
 def fftw_wisdom():
@@ -88,7 +88,7 @@ def local_client(jobs):
 
 
 def detect(paths, options=None, kind=None, events=None, events_format=None, overwrite=False,
-           chunk=DEFAULT_CHUNK, ranges=None, jobs=None, scheduler=None, client=None, progress=None):
+           chunk=None, ranges=None, jobs=None, scheduler=None, client=None, progress=None, keep_events=True):
     """Finds the events of many recordings (files, directories, globs) and ranges of
     huge ones as Dask tasks; returns a report (a dict) with the merged events.
 
@@ -97,9 +97,14 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
     event names its "file". events: also write them (.jsonl, .csv; .sigmf-meta for one
     file). client: your own dask.distributed Client; else scheduler
     ("tcp://HOST:PORT", files on shared storage, paths as given); else a local cluster
-    of `jobs` worker processes (default: the number of cores). progress(done, total) is
+    of `jobs` worker processes (default: the number of cores). chunk: bytes per range
+    (default: auto_chunk, the batch's bytes over the workers). progress(done, total) is
     called with bytes. A file that fails is reported under "failed"; the others complete.
+    The events file is written range by range as the earlier ranges are in;
+    keep_events=False: the report has no "event_list" and the client holds only the
+    events of ranges that finished before an earlier one (millions of events).
     """
+    t0 = time.perf_counter()
     options = options or DetectOptions()
     items = [paths] if isinstance(paths, str) else list(paths)
     files, failed = expand_inputs(items)
@@ -107,37 +112,83 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
         raise UsageError("no recordings given")
     fmt = check_events(events, files, kind, overwrite,
                        (events_format or events_format_of(events)) if events else None)
-    tasks, bad = plan(files, options, kind, chunk, ranges)
-    failed += bad
-    if not tasks and failed:  # nothing to run: a usage error, as for one file
-        raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
-    rep, _ = run_and_merge(files, tasks, failed, options, events, fmt, overwrite, jobs, scheduler, client,
-                           progress)
+    with BatchClient(jobs, scheduler, client) as bc:
+        tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers())
+        failed += bad
+        if not tasks and failed:  # nothing to run: a usage error, as for one file
+            raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
+        rep, _ = run_and_merge(files, tasks, failed, options, events, fmt, overwrite, bc, progress, t0,
+                               keep_events)
     return rep
 
 
-def run_and_merge(files, tasks, failed, options, events, fmt, overwrite, jobs, scheduler, client, progress):
+def run_and_merge(files, tasks, failed, options, events, fmt, overwrite, bc, progress, t0, keep=True):
     """Ships the client's FFTW wisdom with the tasks (plan() made the chain's plans here,
-    once), runs them, merges: (report, {task: result})."""
+    once), runs them, streams their events, merges: (report, {task: result})."""
     wisdom = fftw_wisdom()
     for t in tasks:
         t["wisdom"] = wisdom
     total = sum((t["b"] - t["a"]) * t["itemsize"] for t in tasks)
-    t0 = time.perf_counter()
-    results, interrupted = run_tasks(tasks, jobs, scheduler, client, progress, total)
-    wall = time.perf_counter() - t0
-    return merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, interrupted), results
+    t_run = time.perf_counter()
+    stream = EventStream(files, tasks, events, fmt, keep)
+    try:
+        results, interrupted = run_tasks(tasks, bc.client, progress, total, stream.add)
+        wall = time.perf_counter() - t0
+        rep = merge(files, tasks, results, failed, stream, options, events, fmt, overwrite, wall, interrupted)
+    except BaseException:
+        stream.discard()
+        raise
+    # the command's wait before the first task could run: the cluster's start (or the
+    # connection to it) and the plan (files opened, the chain's FFT plans made)
+    delays = [r["start_delay"] for r in results.values() if "start_delay" in r]
+    rep["startup_seconds"] = {"cluster": bc.seconds, "plan": t_run - t0 - bc.seconds,
+                              # from the tasks' submission to the first one's start on a worker
+                              "first_task": min(delays) if delays else None}
+    rep["workers"] = bc.workers()
+    rep["peak_rss_mb_per_worker_process"] = worker_processes_rss(bc.client)
+    return rep, results
+
+
+class BatchClient:
+    """The Dask client a batch runs on: the caller's, one of `scheduler`'s, or a local
+    cluster of `jobs` worker processes (closed with this); seconds: its start."""
+
+    def __init__(self, jobs, scheduler, client):
+        self.jobs, self.scheduler, self.client, self.own, self.seconds = jobs, scheduler, client, None, 0.0
+
+    def __enter__(self):
+        if self.client is None:
+            from distributed import Client
+            t0 = time.perf_counter()
+            self.own = self.client = (Client(self.scheduler) if self.scheduler
+                                      else local_client(self.jobs or os.cpu_count() or 1))
+            self.seconds = time.perf_counter() - t0
+        return self
+
+    def workers(self):
+        """The threads that run tasks (1 when the scheduler has none yet)."""
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # a scheduler that does not answer: the tasks will say
+            return 1
+
+    def __exit__(self, *exc):
+        if self.own is not None:
+            cluster = self.own.cluster
+            self.own.close()
+            if cluster is not None:
+                cluster.close()
+        return False
 
 
 def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0", max_burst=None,
-            prefix="burst", events=None, overwrite=False, chunk=DEFAULT_CHUNK, ranges=None, jobs=None,
+            prefix="burst", events=None, overwrite=False, chunk=None, ranges=None, jobs=None,
             scheduler=None, client=None, progress=None):
     """extract_file() for many recordings and ranges of huge ones, as Dask tasks: the
     burst files and index.jsonl of one run over each whole file (names, index lines and
     samples), in `out_dir` (on storage the workers share). With several files each
     file's bursts are named PREFIX_STEM_NNNNNN..., STEM the file's name without its
     ending. Returns detect()'s report with "bursts" per file and in total."""
-    import uuid
     options = options or DetectOptions()
     max_burst = MAX_BURST_DEFAULT if max_burst is None else max_burst
     items = [paths] if isinstance(paths, str) else list(paths)
@@ -149,10 +200,19 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
     if os.path.exists(index) and not overwrite:
         raise UsageError("%s exists (pass --overwrite to replace it)" % index)
     fmt_events = check_events(events, files, kind, overwrite, events_format_of(events) if events else None)
-    tasks, bad = plan(files, options, kind, chunk, ranges)
-    failed += bad
-    if not tasks and failed:
-        raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
+    t0 = time.perf_counter()
+    with BatchClient(jobs, scheduler, client) as bc:
+        tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers())
+        failed += bad
+        if not tasks and failed:
+            raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
+        return _extract_tasks(files, tasks, failed, options, kind, fmt, pre, post, max_burst, prefix, events,
+                              fmt_events, overwrite, out_dir, bc, progress, t0)
+
+
+def _extract_tasks(files, tasks, failed, options, kind, fmt, pre, post, max_burst, prefix, events, fmt_events,
+                   overwrite, out_dir, bc, progress, t0):
+    import uuid
     stage = os.path.join(os.path.abspath(out_dir), ".streamproc-stage-" + uuid.uuid4().hex)
     os.makedirs(stage)
     several = len(files) > 1
@@ -173,8 +233,8 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
             g["pre"] += pre_d  # the burst's samples before its event are read too
             g["slack"] += post_d
             g["post"] += post_d
-        rep, results = run_and_merge(files, tasks, failed, options, events, fmt_events, overwrite, jobs,
-                                     scheduler, client, progress)
+        rep, results = run_and_merge(files, tasks, failed, options, events, fmt_events, overwrite, bc, progress,
+                                     t0)
         rep["bursts"] = place_bursts(files, tasks, results, rep, out_dir, overwrite)
         rep["out"] = out_dir
         return rep
@@ -182,51 +242,57 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def run_tasks(tasks, jobs, scheduler, client, progress, total):
-    """{task: result} of the tasks run on Dask; the signal's name when interrupted."""
+def run_tasks(tasks, client, progress, total, on_result):
+    """{task: result} of the tasks run on Dask, each given to on_result as it comes in
+    (which may take parts of it); the signal's name when interrupted."""
     if not tasks:
         return {}, None
     import uuid
-    from distributed import Client, Queue, as_completed
-    own = None
-    if client is None:
-        own = client = Client(scheduler) if scheduler else local_client(jobs or os.cpu_count() or 1)
+    from distributed import Queue, as_completed
     results, interrupted = {}, None
     queue_name = "streamproc-progress-" + uuid.uuid4().hex if progress else None
-    try:
-        queue = Queue(queue_name, client=client) if queue_name else None
-        done_bytes = {}
-        futures = client.map(range_task, tasks, [queue_name] * len(tasks), pure=False,
-                             key=["streamproc-range-%d-%s" % (t["task"], uuid.uuid4().hex) for t in tasks])
-        pending = as_completed(futures)
-        with StopOnSignals() as stop:
-            while len(results) < len(tasks):
-                for fut in ready(pending, 0.2):
-                    try:
-                        res = fut.result()
-                    except Exception as e:  # the task could not run (e.g. failed on every retry)
-                        k = futures.index(fut)
-                        res = {"error": "the task failed: %s" % (str(e) or type(e).__name__), "task": k}
-                    results[res["task"]] = res
-                    t = tasks[res["task"]]
-                    done_bytes[res["task"]] = (t["b"] - t["a"]) * t["itemsize"]
-                if queue is not None:
-                    for k, n in queue.get(batch=True):
-                        if k not in results:
-                            t = tasks[k]
-                            done_bytes[k] = min(n, t["b"] - t["a"]) * t["itemsize"]
-                    progress(sum(done_bytes.values()), total)
-                if stop.received:
-                    interrupted = stop.received
-                    client.cancel(futures)
-                    break
-    finally:
-        if own is not None:
-            cluster = own.cluster
-            own.close()
-            if cluster is not None:
-                cluster.close()
+    queue = Queue(queue_name, client=client) if queue_name else None
+    done_bytes = {}
+    submitted = time.time()
+    futures = client.map(range_task, tasks, [queue_name] * len(tasks), pure=False,
+                         key=["streamproc-range-%d-%s" % (t["task"], uuid.uuid4().hex) for t in tasks])
+    pending = as_completed(futures)
+    with StopOnSignals() as stop:
+        while len(results) < len(tasks):
+            for fut in ready(pending, 0.2):
+                try:
+                    res = fut.result()
+                except Exception as e:  # the task could not run (e.g. failed on every retry)
+                    k = futures.index(fut)
+                    res = {"error": "the task failed: %s" % (str(e) or type(e).__name__), "task": k}
+                fut.release()  # the worker may drop it
+                on_result(res)
+                results[res["task"]] = res
+                t = tasks[res["task"]]
+                done_bytes[res["task"]] = (t["b"] - t["a"]) * t["itemsize"]
+            if queue is not None:
+                for k, n in queue.get(batch=True):
+                    if k not in results:
+                        t = tasks[k]
+                        done_bytes[k] = min(n, t["b"] - t["a"]) * t["itemsize"]
+                progress(sum(done_bytes.values()), total)
+            if stop.received:
+                interrupted = stop.received
+                client.cancel(futures)
+                break
+    for res in results.values():
+        if "started" in res:
+            res["start_delay"] = res.pop("started") - submitted
     return results, interrupted
+
+
+def worker_processes_rss(client):
+    """{worker: peak RSS in MB} of the Dask worker processes themselves; {} when they
+    cannot be asked."""
+    try:
+        return client.run(worker_peak_rss_mb)
+    except Exception:
+        return {}
 
 
 def ready(pending, timeout):

@@ -12,7 +12,7 @@ import os
 
 from ...core.chain import write_sigmf_events
 from ...core.errors import RunError, UsageError
-from ...core.events import check_events_path, index_line, sigmf_text, write_events
+from ...core.events import EventsWriter, check_events_path, index_line, sigmf_text
 from ...core.formats import open_recording
 
 
@@ -83,23 +83,92 @@ def check_events(events, files, kind, overwrite, fmt):
     return fmt
 
 
-def merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, interrupted):
+class EventStream:
+    """The merged events in the one run's order as the ranges come in: a range's events
+    are written (ids counted per file) as soon as every earlier range is in, so that the
+    client holds only those of ranges that finished before an earlier one. A file one
+    of whose ranges failed has no events: what was written of it is cut off again.
+    keep: also keep them all (event_list; always for a SigMF events file, which is
+    written whole at the end)."""
+
+    def __init__(self, files, tasks, events, fmt, keep):
+        self.files, self.tasks, self.several = files, tasks, len(files) > 1
+        self.keep = keep or (bool(events) and fmt == "sigmf")
+        self.kept = []
+        self.writer = EventsWriter(events, fmt, self.several) if events and fmt != "sigmf" else None
+        self.next = 0
+        self.waiting = {}  # task -> (error, events) of ranges in before an earlier one
+        self.held = self.peak_held = 0  # events waiting
+        self.count = {}  # file index -> its events so far
+        self.failed = {}  # file index -> the first error of its ranges
+        self.section = {}  # file index -> (writer offset, kept length) before its events
+
+    def add(self, res):
+        """A range's result; its events leave it (the rest stays the caller's)."""
+        evs = res.pop("events", None) or []
+        self.waiting[res["task"]] = (res.get("error"), evs)
+        self.held += len(evs)
+        while self.next in self.waiting:
+            self._emit(self.next)
+            self.next += 1
+        self.peak_held = max(self.peak_held, self.held)
+
+    def finish(self):
+        """The ranges still waiting (after ones that never came: an interrupted batch)."""
+        for k in sorted(self.waiting):
+            self._emit(k)
+
+    def _emit(self, k):
+        error, evs = self.waiting.pop(k)
+        self.held -= len(evs)
+        f = self.tasks[k]["file"]
+        if f in self.failed:
+            return
+        if f not in self.section:
+            self.section[f] = (self.writer.tell() if self.writer else 0, len(self.kept))
+        if error is not None:
+            self.failed[f] = error
+            offset, kept = self.section[f]
+            if self.writer:
+                self.writer.truncate(offset)
+            del self.kept[kept:]
+            self.count[f] = 0
+            return
+        evs.sort(key=lambda e: e["start"])
+        first = self.count.get(f, 0)
+        for i, e in enumerate(evs):
+            e["id"] = first + i
+        if self.several:
+            evs = [dict({"file": self.files[f]}, **e) for e in evs]
+        self.count[f] = first + len(evs)
+        if self.writer:
+            self.writer.write(evs)
+        if self.keep:
+            self.kept.extend(evs)
+
+    def close(self):
+        return self.writer.close() if self.writer else None
+
+    def discard(self):
+        if self.writer:
+            self.writer.discard()
+
+
+def merge(files, tasks, results, failed, stream, options, events, fmt, overwrite, wall, interrupted):
+    """The batch's report from the results (their events already in `stream`)."""
+    stream.finish()
     failed = list(failed)
-    per_file, merged = [], []
+    per_file = []
     workers = {}
     for index, path in enumerate(files):
         mine = [t for t in tasks if t["file"] == index]
         if not mine:
             continue
         res = [results.get(t["task"]) for t in mine]
-        errors = [r["error"] for r in res if r is not None and "error" in r]
-        if errors:
-            failed.append((path, errors[0]))
+        if index in stream.failed:
+            failed.append((path, stream.failed[index]))
             continue
         complete = all(r is not None for r in res)
-        evs = sorted((e for r in res if r is not None for e in r["events"]), key=lambda e: e["start"])
-        for i, e in enumerate(evs):
-            e["id"] = i
         for r in res:
             if r is not None:
                 workers[r["worker"]] = max(workers.get(r["worker"], 0.0), r["peak_rss_mb"])
@@ -109,27 +178,30 @@ def merge(files, tasks, results, failed, options, events, fmt, overwrite, wall, 
         secs = sum(r["seconds"] for _, r in done)
         nbytes = samples * mine[0]["itemsize"]
         per_file.append({"file": path, "type": mine[0]["type"], "rate": mine[0]["options"]["rate"],
-                         "samples": samples, "bytes": nbytes, "events": len(evs), "ranges": len(mine),
-                         "complete": complete, "samples_read": read,
+                         "samples": samples, "bytes": nbytes, "events": stream.count.get(index, 0),
+                         "ranges": len(mine), "complete": complete, "samples_read": read,
                          "halo_percent": 100.0 * (read - samples) / samples if samples else 0.0,
                          "retries": sum(r["tries"] - 1 for _, r in done), "task_seconds": secs,
                          "mb_per_s_per_task": nbytes / secs / 1e6 if secs else 0.0})
-        several = len(files) > 1
-        merged.extend(dict({"file": path}, **e) if several else e for e in evs)
     written = None
     if events:
         if fmt == "sigmf":
-            written = write_sigmf_events(events, merged, overwrite, open_recording(files[0]), options.rate)
+            written = write_sigmf_events(events, stream.kept, overwrite, open_recording(files[0]), options.rate)
         else:
-            written = write_events(events, fmt, merged, len(files) > 1)
+            written = stream.close()
     nbytes = sum(f["bytes"] for f in per_file)
     samples = sum(f["samples"] for f in per_file)
-    return {"files": per_file, "failed": [{"file": p, "error": m} for p, m in failed],
-            "events": len(merged), "event_list": merged, "samples": samples, "bytes": nbytes,
-            "seconds": wall, "mb_per_s": nbytes / wall / 1e6 if wall else 0.0, "tasks": len(tasks),
-            "peak_rss_mb_per_worker": workers, "events_file": written, "interrupted": interrupted,
-            "planned": [results[k].get("planned", False) for k in sorted(results)],
-            # the range processes the tasks ran in (one per worker thread, kept)
-            "range_processes": len({(r.get("worker"), r["process"]) for r in results.values() if "process" in r}),
-            "halo_percent": (100.0 * (sum(f["samples_read"] for f in per_file) - samples) / samples
-                             if samples else 0.0)}
+    rep = {"files": per_file, "failed": [{"file": p, "error": m} for p, m in failed],
+           "events": sum(f["events"] for f in per_file), "samples": samples, "bytes": nbytes,
+           "seconds": wall, "mb_per_s": nbytes / wall / 1e6 if wall else 0.0, "tasks": len(tasks),
+           "peak_rss_mb_per_worker": workers, "events_file": written, "interrupted": interrupted,
+           "planned": [results[k].get("planned", False) for k in sorted(results)],
+           # the range processes the tasks ran in (one per worker thread, kept)
+           "range_processes": len({(r.get("worker"), r["process"]) for r in results.values() if "process" in r}),
+           # the most events the client held waiting for an earlier range
+           "events_held_peak": stream.peak_held,
+           "halo_percent": (100.0 * (sum(f["samples_read"] for f in per_file) - samples) / samples
+                            if samples else 0.0)}
+    if stream.keep:
+        rep["event_list"] = stream.kept
+    return rep

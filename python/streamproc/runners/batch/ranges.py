@@ -17,7 +17,23 @@ from ...core.errors import UsageError
 from ...core.formats import EXTENSIONS, make_source, open_recording
 from ...core.options import DetectOptions
 
-DEFAULT_CHUNK = 512 << 20  # bytes of samples per range (a task costs ~0.4 s of start-up: docs/batch.md)
+# The range size when none is given (auto_chunk): a batch's bytes over its workers, so
+# that each worker gets one long range (a range costs ~0.5 s of fixed work, its
+# flowgraph's start, halo and result: docs/batch.md), within these bounds
+MIN_CHUNK = 256 << 20
+MAX_CHUNK = 4 << 30
+
+
+def auto_chunk(total, workers):
+    """Bytes per range for `total` bytes of samples on `workers` workers: total / workers
+    (at least MIN_CHUNK); above MAX_CHUNK the least number of ranges per worker that
+    keeps them under it, so that every worker gets as many."""
+    workers = max(1, int(workers))
+    per = -(-max(1, total) // workers)
+    if per <= MIN_CHUNK:
+        return MIN_CHUNK
+    k = -(-per // MAX_CHUNK)
+    return -(-per // k)
 
 
 def is_recording_name(name):
@@ -139,12 +155,14 @@ def shift(e, first, D, rate):
     return e
 
 
-def plan(paths, options=None, kind=None, chunk=DEFAULT_CHUNK, ranges=None):
-    """The tasks of a batch: ([task spec], [(path, problem)]). chunk: bytes per range;
-    ranges: cut every file into this many equal ranges instead, or at these samples."""
+def plan(paths, options=None, kind=None, chunk=None, ranges=None, workers=1):
+    """The tasks of a batch: ([task spec], [(path, problem)]). chunk: bytes per range
+    (default: auto_chunk of all the files' bytes on `workers`); ranges: cut every file
+    into this many equal ranges instead, or at these samples."""
     options = options or DetectOptions()
     tasks, failed = [], []
     geometries = {}
+    opened = []
     for index, path in enumerate(paths):
         try:
             rec = open_recording(path, kind)
@@ -152,6 +170,10 @@ def plan(paths, options=None, kind=None, chunk=DEFAULT_CHUNK, ranges=None):
         except UsageError as e:
             failed.append((path, str(e)))
             continue
+        opened.append((index, path, rec, n))
+    if chunk is None:
+        chunk = auto_chunk(sum(n * rec.itemsize for _, _, rec, n in opened), workers)
+    for index, path, rec, n in opened:
         opts, _ = options.for_recording(rec)  # bad options: an error for the whole batch
         key = (rec.is_complex, repr(opts))  # files of one kind and rate share a chain: build it once
         if key not in geometries:

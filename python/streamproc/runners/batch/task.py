@@ -289,6 +289,7 @@ def range_task(spec, queue_name):
     first task and kept: no interpreter, import or planning per task); progress to the
     client's queue."""
     from distributed import Queue, get_worker
+    started = time.time()
     queue = Queue(queue_name) if queue_name else None
     proc = _range_process(spec.get("wisdom", ""))
 
@@ -301,7 +302,13 @@ def range_task(spec, queue_name):
     res = proc.run(spec, on_progress)
     res["worker"] = get_worker().address
     res["task"] = spec["task"]
+    res["started"] = started
     return res
+
+
+def worker_peak_rss_mb():
+    """This Dask worker process's own peak RSS (its range processes report theirs)."""
+    return peak_rss_mb()
 
 
 if __name__ == "__main__":
