@@ -416,18 +416,18 @@ class qa_batch(gr_unittest.TestCase):
         files = ["a.cf32", "b.cf32", "c.cf32"]
         tasks = [{"task": k, "file": f} for k, f in enumerate([0, 0, 0, 1, 1, 2])]
 
-        def ev(start):
-            return {"start": start, "end": start + 5}
-        events = {0: [ev(30), ev(10)], 1: [ev(120)], 2: [ev(250), ev(260)], 3: [ev(7)],
+        def ev(start):  # a range's line: the id is counted again
+            return '{"id": 99, "start": %d, "end": %d, "time": 0.5}' % (start, start + 5)
+        events = {0: [ev(10), ev(30)], 1: [ev(120)], 2: [ev(250), ev(260)], 3: [ev(7)],
                   4: {"error": "the range's process ended with status 9"}, 5: [ev(1), ev(2), ev(3)]}
         out = os.path.join(self.dir, "stream.jsonl")
         st = EventStream(files, tasks, out, "jsonl", keep=False)
         lines = []
         for k in (2, 5, 0, 3, 1, 4):  # out of order; file b's second range fails last
-            res = dict(events[k]) if isinstance(events[k], dict) else {"events": [dict(e) for e in events[k]]}
+            res = dict(events[k]) if isinstance(events[k], dict) else {"lines": list(events[k])}
             res["task"] = k
             st.add(res)
-            self.assertNotIn("events", res)  # its events left the result
+            self.assertNotIn("lines", res)  # its events left the result
             if k == 0:  # range 0 in: written; 2 and 5 still wait (5 events)
                 self.assertEqual(st.held, 5)
                 st.writer.f.flush()
@@ -437,6 +437,8 @@ class qa_batch(gr_unittest.TestCase):
         st.finish()
         self.assertEqual(st.peak_held, 6)  # after range 3: 2, 3 and 5 wait for 1
         self.assertEqual(st.close(), out)
+        with open(out) as f:
+            self.assertEqual(f.readline(), '{"file": "a.cf32", "id": 0, "start": 10, "end": 15, "time": 0.5}\n')
         got = [(e["file"], e["id"], e["start"]) for e in events_of(out)]
         self.assertEqual(got, [("a.cf32", 0, 10), ("a.cf32", 1, 30), ("a.cf32", 2, 120), ("a.cf32", 3, 250),
                                ("a.cf32", 4, 260), ("c.cf32", 0, 1), ("c.cf32", 1, 2), ("c.cf32", 2, 3)])
@@ -453,6 +455,24 @@ class qa_batch(gr_unittest.TestCase):
         self.assert_same_file(one, many)
         self.assertGreater(rep["events"], 20)
         self.assertLessEqual(rep["events_held_peak"], rep["events"])
+
+    def test_013_shift_line_is_shift(self):
+        """A range's event lines moved as text are the lines of the events moved by
+        shift() and printed by the sink's rules (event_line), for every event of a run
+        with decimation, at several read starts."""
+        from gnuradio.streamproc.core.events import event_line
+        from gnuradio.streamproc.runners.batch.ranges import line_span, shift_line
+        out = os.path.join(self.dir, "lines013.jsonl")
+        opts = DetectOptions(rate=1e6, lowpass=100e3, decimation=4)
+        detect_file(self.rec, opts, events=out, overwrite=True)
+        with open(out) as f:
+            lines = f.read().splitlines()
+        self.assertGreater(len(lines), 20)
+        for first in (0, 4096, 123456 * 4, 10 ** 9 * 4):
+            for line in lines:
+                e = json.loads(line)
+                self.assertEqual(line_span(line), (e["start"], e["end"], e["truncated"]))
+                self.assertEqual(shift_line(line, first, 4, 1e6), event_line(shift(e, first, 4, 1e6)), first)
 
     def test_008_two_hosts(self):
         """A scheduler and a worker in two network namespaces (veth, 192.0.2.1/.2), the

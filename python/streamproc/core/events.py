@@ -138,6 +138,13 @@ class EventsWriter:
         else:
             self.f.writelines(event_line(e) + "\n" for e in evs)
 
+    def write_lines(self, lines):
+        """Events as the sink's JSON lines (what write() prints for them)."""
+        if self.fields is not None:
+            self.write(json.loads(line) for line in lines)
+        else:
+            self.f.writelines(line + "\n" for line in lines)
+
     def tell(self):
         return self.f.tell()
 

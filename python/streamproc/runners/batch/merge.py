@@ -104,8 +104,8 @@ class EventStream:
         self.section = {}  # file index -> (writer offset, kept length) before its events
 
     def add(self, res):
-        """A range's result; its events leave it (the rest stays the caller's)."""
-        evs = res.pop("events", None) or []
+        """A range's result; its event lines leave it (the rest stays the caller's)."""
+        evs = res.pop("lines", None) or []
         self.waiting[res["task"]] = (res.get("error"), evs)
         self.held += len(evs)
         while self.next in self.waiting:
@@ -134,17 +134,16 @@ class EventStream:
             del self.kept[kept:]
             self.count[f] = 0
             return
-        evs.sort(key=lambda e: e["start"])
+        # the lines in start order, as one run writes them but for the id (first key)
+        # and, with several files, the file before it
         first = self.count.get(f, 0)
-        for i, e in enumerate(evs):
-            e["id"] = first + i
-        if self.several:
-            evs = [dict({"file": self.files[f]}, **e) for e in evs]
+        head = '{"file": %s, ' % json.dumps(self.files[f], ensure_ascii=False) if self.several else "{"
+        evs = [head + '"id": %d, ' % (first + i) + line[line.index(", ") + 2:] for i, line in enumerate(evs)]
         self.count[f] = first + len(evs)
         if self.writer:
-            self.writer.write(evs)
+            self.writer.write_lines(evs)
         if self.keep:
-            self.kept.extend(evs)
+            self.kept.extend(json.loads(line) for line in evs)
 
     def close(self):
         return self.writer.close() if self.writer else None

@@ -23,7 +23,7 @@ from ...core.formats import open_recording
 from ...core.options import DetectOptions
 from ..runctl import peak_rss_mb, run_recording, status_mb
 from ..single import extract_file
-from .ranges import Geometry, settled, shift
+from .ranges import Geometry, line_span, settled, shift, shift_line
 
 
 def run_once(rec, options, spec, first, last, tmp, tries, progress):
@@ -47,7 +47,7 @@ def run_once(rec, options, spec, first, last, tmp, tries, progress):
             raise RunError(run.failed or "interrupted by %s" % run.signal)
         bursts = None
     with open(out) as f:
-        return [json.loads(line) for line in f], bursts
+        return f.read().splitlines(), bursts
 
 
 def run_range(spec, progress=None):
@@ -71,12 +71,14 @@ def run_range(spec, progress=None):
             def report(done, total, base=read):
                 if progress:
                     progress(base + done // rec.itemsize, None)
-            raw, bursts = run_once(rec, options, spec, first, last, tmp, tries, report)
+            lines, bursts = run_once(rec, options, spec, first, last, tmp, tries, report)
             read += last - first
-            events = [shift(e, first, D, options.rate) for e in raw]
-            mine = [e for e in events if a <= e["start"] < b]
+            # the events as (start, end, truncated) in the file, and their lines
+            spans = [(s + first, e + first, cut) for s, e, cut in map(line_span, lines)]
+            events = [{"start": s, "end": e, "truncated": cut} for s, e, cut in spans]
+            mine = [i for i, (s, _, _) in enumerate(spans) if a <= s < b]
             ok_pre = first == 0 or settled(events, first, a, geo, options.merge_gap)
-            ok_post = last == n or all(e["end"] + geo.slack < last for e in mine) and b + geo.slack < last
+            ok_post = last == n or all(spans[i][1] + geo.slack < last for i in mine) and b + geo.slack < last
             if ok_pre and ok_post:
                 break
             if bursts is not None:  # this read's burst files are not the answer
@@ -85,8 +87,11 @@ def run_range(spec, progress=None):
                 pre *= 2
             if not ok_post:
                 post *= 2
-    res = {"events": mine, "samples": b - a, "read": read, "tries": tries, "pre": a - first, "post": last - b,
-           "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
+    mine.sort(key=lambda i: spans[i][0])
+    # the lines one run writes for them (ids counted again by the merge)
+    res = {"lines": [shift_line(lines[i], first, D, options.rate) for i in mine], "samples": b - a, "read": read,
+           "tries": tries, "pre": a - first, "post": last - b, "seconds": time.perf_counter() - t0,
+           "peak_rss_mb": peak_rss_mb()}
     if bursts is not None:
         res["bursts"] = own_bursts(bursts, first, D, options.rate, a, b)
     return res
