@@ -14,12 +14,14 @@ def add_parser(sub):
                        "would otherwise build, in one run on the same file: MB/s, ratio, peak RSS.")
     b.add_argument("--size", default="200M,2G",
                    help="comma-separated file sizes for the source benchmark (default: %(default)s)")
-    b.add_argument("--only", help="comma-separated benchmarks to run: %s (default: all but soak and array, "
-                   "which write 20 GB / 24 GiB)" % ",".join(BENCHES))
+    b.add_argument("--only", help="comma-separated benchmarks to run: %s (default: all but soak, scale and "
+                   "array, which write 20+ GB)" % ",".join(BENCHES))
     b.add_argument("--filter-size", default="1G",
                    help="file size for the filter, spectral and detector benchmarks (default: %(default)s)")
     b.add_argument("--taps", default="33,129,1025,4097", help="tap counts for the filter benchmarks")
     b.add_argument("--soak-size", default="20G", help="recording size of the soak benchmark (default: %(default)s)")
+    b.add_argument("--sizes", default="200M,2G,20G",
+                   help="recording sizes of the scale benchmark (default: %(default)s; above 4G one run each)")
     b.add_argument("--decim", default="1,8", help="decimations for the filter benchmarks")
     b.add_argument("--array-ooc-log2", type=int, default=30, metavar="K",
                    help="the array benchmark's out-of-core fft: 2^K complex64 samples (default 30: an 8 GiB file, "

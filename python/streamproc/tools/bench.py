@@ -419,7 +419,7 @@ def run_child(case, which, path):
 
 
 BENCHES = ("source", "filter", "spectral", "detector", "extract", "live", "pipeline", "formats", "batch", "soak",
-           "array")
+           "array", "scale")
 
 
 def soak(workdir, big, made, runs_out):
@@ -750,7 +750,7 @@ def bench(args):
     only = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
     only_default = not args.only
     if only_default:
-        only = [b for b in only if b not in ("soak", "array")]  # 20 GB / 24 GiB of files: only when asked for
+        only = [b for b in only if b not in ("soak", "array", "scale")]  # 20+ GB of files: only when asked for
     for b in only:
         if b not in BENCHES:
             raise UsageError("unknown benchmark %r (choose from %s)" % (b, ", ".join(BENCHES)))
@@ -886,6 +886,10 @@ def bench(args):
                                                        r["peak_rss_mb"]))
             if len(soak_rows) == 2:
                 print("  peak RSS difference: %.1f MB" % (soak_rows[1]["peak_rss_mb"] - soak_rows[0]["peak_rss_mb"]))
+        if "scale" in only:
+            from .bench_scale import print_rows, scale_bench
+            print_rows(scale_bench(workdir, [parse_size(s, "--sizes") for s in args.sizes.split(",")], made,
+                                   args.runs, human))
         if "array" in only:
             from .bench_array import array_bench
             array_bench(workdir, args.runs, ooc_log2=args.array_ooc_log2, ooc_memory=args.array_ooc_max_memory)
