@@ -467,6 +467,25 @@ class qa_event_detector(gr_unittest.TestCase):
                     self.assertAlmostEqual(ev["time"], ev["start"] / 1e5)
                     self.assertFalse(ev["truncated"])
 
+    def test_003b_telegram_early_in_a_capture(self):
+        """An OOK telegram starting 1-3 k samples into a capture (inside the floor's
+        first horizon) and two later ones, window 16, threshold 10 dB, merge_gap 1000:
+        every telegram's start within the window of its first pulse, the first as the
+        later ones, and the events those of the reference (issue 26, point 3)."""
+        cfg = {"window": 16, "threshold_db": 10.0, "merge_gap": 1000}
+        for complex_in in (False, True):
+            for first in (1000, 2100, 3000):
+                n = 200000
+                telegrams = [first, 60000, 140000]
+                pulses = [(t0 + k * 600, 300) for t0 in telegrams for k in range(40)]  # 300 on, 300 off
+                x = bursty(n, pulses, 20.0, complex_in, seed=first)
+                got, _, _ = run_block(x, **cfg)
+                self.assertEqual(len(got), 3, (complex_in, first))
+                for ev, t0 in zip(got, telegrams):
+                    self.assertLessEqual(abs(ev["start"] - t0), 16, (complex_in, first, t0))
+                    self.assertLessEqual(abs(ev["end"] - (t0 + 39 * 600 + 300)), 16, (complex_in, first, t0))
+                self.assert_same_events(got, ref_of(x, **cfg), (complex_in, first))
+
     def test_004_noise_alone_1e7_samples(self):
         for complex_in in (False, True):
             tb = gr.top_block()
