@@ -10,8 +10,9 @@
  * automatic size, the direct form) for each kind, tap count and decimation, next to
  * the model choose_method() uses; the measurements behind the constants in
  * ols_engine.cc and the crossover in docs/ols_fir.md. Not a test: run from the build
- * tree, `lib/fir-methods` (all), `lib/fir-methods --short` or `lib/fir-methods KIND TAPS
- * D` (one row).
+ * tree, `lib/fir-methods` (all), `lib/fir-methods --short`, `lib/fir-methods KIND TAPS
+ * D` (one row) or `lib/fir-methods --sweep KIND TAPS D` (overlap-save at every FFT size
+ * the automatic choice considers, measured beside the model: checks the size it picks).
  */
 
 #include "ols_engine.h"
@@ -83,10 +84,52 @@ void row(const char* kind, size_t L, unsigned D, bool complex_taps, std::mt19937
                 pick == fir_method::direct ? "direct" : "ols");
 }
 
+// 2^a 3^b 5^c
+bool smooth(size_t n)
+{
+    for (size_t p : { 2, 3, 5 })
+        while (n % p == 0)
+            n /= p;
+    return n == 1;
+}
+
+// overlap-save at each FFT size N = k D (N/D smooth, N even, N < 32 x the taps or 4096)
+template <class T>
+void sweep(size_t L, unsigned D, bool complex_taps)
+{
+    constexpr bool cplx = !std::is_same<T, float>::value;
+    std::mt19937 rng(1);
+    std::vector<T> x = make_taps<T>((size_t(1) << 21) + L, true, rng);
+    const auto h = make_taps<T>(L, complex_taps, rng);
+    const size_t chosen = ols_engine<T>::choose_fft_size(L, D, cplx);
+    std::printf("   fft  ols ns/out   model  (chosen by the model: %zu)\n", chosen);
+    const size_t hi = std::max<size_t>(32 * L, 4096);
+    for (size_t n = L + D; n <= hi; ++n) {
+        if (n % D != 0 || n % 2 != 0 || !smooth(n / D) || (D > 1 && n / D < 16))
+            continue;
+        ols_engine<T> e(h, D, n, fir_method::overlap_save);
+        std::printf("%6zu %10.3f %10.3f%s\n",
+                    n,
+                    ns_per_output(e, x),
+                    ols_engine<T>::overlap_save_cost(L, D, cplx, n),
+                    n == chosen ? "  <- chosen" : "");
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    if (argc == 5 && std::string(argv[1]) == "--sweep") {
+        const std::string kind = argv[2];
+        const size_t L = size_t(std::atol(argv[3]));
+        const unsigned D = unsigned(std::atol(argv[4]));
+        if (kind == "fff")
+            sweep<float>(L, D, false);
+        else
+            sweep<gr_complex>(L, D, kind == "ccc");
+        return 0;
+    }
     std::vector<size_t> taps = { 1, 2, 3, 5, 7, 9, 13, 17, 25, 33, 65, 129, 257, 1025 };
     std::vector<unsigned> decims = { 1, 2, 3, 4, 8, 16, 32, 64, 256 };
     if (argc == 4) { // one row: fir-methods fff|ccf|ccc TAPS D

@@ -143,6 +143,14 @@ class qa_ols_fir(gr_unittest.TestCase):
                         for m in (1, 7):  # tiny work calls: bit-identical
                             ym, _, _ = run_filter(kind, x, h, decim, fft_size=direct, max_noutput=m)
                             np.testing.assert_array_equal(ym, y)
+        # ols_fir_ccc with taps that are all real takes the complex-by-real kernels
+        for ntaps, decim in ((33, 3), (200, 8), (41, 1)):
+            x = self.data("ccc", 20011)
+            h = self.taps("ccf", ntaps).astype(np.complex64)
+            y, _, filt = run_filter("ccc", x, h, decim, fft_size=direct)
+            self.assert_close(y, reference(x, h, decim), "direct ccc, real taps=%d D=%d" % (ntaps, decim))
+            ym, _, _ = run_filter("ccc", x, h, decim, fft_size=direct, max_noutput=5)
+            np.testing.assert_array_equal(ym, y)
 
     def test_006_automatic_method_choice(self):
         """fft_size=0 picks the direct form for few taps and a large decimation (or D = 1
