@@ -35,9 +35,10 @@ namespace streamproc {
  * decimation (see docs/ols_fir.md).
  *
  * For few taps and a large decimation the time domain is cheaper than any FFT:
- * fft_size = 0 chooses between overlap-save and the direct polyphase form (one VOLK
- * dot product per kept output over the taps reversed once, as fir_filter_* computes
- * it; with D = 1 and few taps one VOLK scale-and-add per tap over a block) from a
+ * fft_size = 0 chooses between overlap-save and the direct polyphase form (only the
+ * kept outputs: with real taps and AVX2 eight outputs at a time over the taps loaded
+ * once, otherwise one VOLK dot product per output as fir_filter_* computes it; with
+ * D = 1 and few taps a loop over the block per tap) from a
  * cost model per type, tap count and decimation; method() tells which, and the
  * choice is logged at debug level. Both give the same outputs (to rounding).
  *

@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ols_fir.h)                                                 */
-/* BINDTOOL_HEADER_FILE_HASH(b03860b5ffa1d3d716025e6beae16af1)                     */
+/* BINDTOOL_HEADER_FILE_HASH(2ec7c42944fe278e4f72c1d978cdf626)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -128,13 +128,19 @@ def open_recording(path, kind=None):
     return Recording(path, guess, "its %s ending" % ext)
 
 
+DETECT_WINDOW_BYTES = 2 << 20
+
+
 def make_source(path, kind=None, offset=0, length=0):
     """mmap_file_source reading `path` as `kind` (SigMF: from the metadata), output
     float or complex; errors become UsageError."""
     from ..streamproc_python import mmap_file_source
 
     try:  # for SigMF, a given kind overrides core:datatype (the report says so)
-        return mmap_file_source(0, path, offset=offset, length=length, format=kind or "")
+        # a 2 MiB window (the block's default is 4): 1-2 MB less peak RSS for the
+        # command, the same speed within the noise on the demo's recording
+        return mmap_file_source(0, path, offset=offset, length=length, format=kind or "",
+                                window_bytes=DETECT_WINDOW_BYTES)
     except (RuntimeError, ValueError) as e:
         raise usage_error_of(e)
 
