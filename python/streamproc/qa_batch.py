@@ -268,10 +268,29 @@ class qa_batch(gr_unittest.TestCase):
         self.assertEqual(rep["bytes"], os.path.getsize(self.rec))
         self.assertFalse(any(rep["planned"]), "a task planned an FFT itself")
         # the workers' range processes are kept: 8 ranges ran in at most one per worker
-        # (and the same ones again for a second batch)
         rep = batch.detect(self.rec, opts, ranges=8, client=self.client)
         self.assertEqual(rep["tasks"], 8)
         self.assertIn(rep["range_processes"], (1, 2))
+        # and the same ones serve the next batch of another client process, whose
+        # FFTW wisdom holds the same entries in another order (FFTW's hash order):
+        # entries_reversed stands for it
+        real = batch.fftw_wisdom
+
+        def entries_reversed():
+            return "\n".join(reversed(real().split("\n")))
+        batch.fftw_wisdom = entries_reversed
+        try:
+            again = batch.detect(self.rec, opts, ranges=8, client=self.client)
+        finally:
+            batch.fftw_wisdom = real
+        self.assertEqual(again["range_process_ids"], rep["range_process_ids"])
+        self.assertFalse(any(again["planned"]))
+        # nothing writes or keeps the events: the ranges send their count alone, and
+        # it is the one run's
+        counted = batch.detect(self.rec, opts, ranges=8, client=self.client, keep_events=False)
+        self.assertNotIn("event_list", counted)
+        self.assertEqual(counted["events"], len(rep["event_list"]))
+        self.assertEqual(counted["events"], detect_file(self.rec, opts)["events"])
 
     def test_009_extract_ranges(self):
         """extract over ranges: the one run's burst files (names, samples), index lines

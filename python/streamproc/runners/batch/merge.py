@@ -103,9 +103,16 @@ class EventStream:
         self.failed = {}  # file index -> the first error of its ranges
         self.section = {}  # file index -> (writer offset, kept length) before its events
 
+    def wants_lines(self):
+        """Whether the events themselves are needed (else their count is enough)."""
+        return self.writer is not None or self.keep
+
     def add(self, res):
-        """A range's result; its event lines leave it (the rest stays the caller's)."""
+        """A range's result; its event lines leave it (the rest stays the caller's). A
+        count-only range's "count" stands for that many lines nobody needs."""
         evs = res.pop("lines", None) or []
+        if "count" in res and not self.wants_lines():
+            evs = range(res.pop("count"))
         self.waiting[res["task"]] = (res.get("error"), evs)
         self.held += len(evs)
         while self.next in self.waiting:
@@ -137,6 +144,9 @@ class EventStream:
         # the lines in start order, as one run writes them but for the id (first key)
         # and, with several files, the file before it
         first = self.count.get(f, 0)
+        if not self.wants_lines():
+            self.count[f] = first + len(evs)
+            return
         head = '{"file": %s, ' % json.dumps(self.files[f], ensure_ascii=False) if self.several else "{"
         evs = [head + '"id": %d, ' % (first + i) + line[line.index(", ") + 2:] for i, line in enumerate(evs)]
         self.count[f] = first + len(evs)
@@ -197,6 +207,7 @@ def merge(files, tasks, results, failed, stream, options, events, fmt, overwrite
            "planned": [results[k].get("planned", False) for k in sorted(results)],
            # the range processes the tasks ran in (one per worker thread, kept)
            "range_processes": len({(r.get("worker"), r["process"]) for r in results.values() if "process" in r}),
+           "range_process_ids": sorted({r["process"] for r in results.values() if "process" in r}),
            # the most events the client held waiting for an earlier range
            "events_held_peak": stream.peak_held,
            "halo_percent": (100.0 * (sum(f["samples_read"] for f in per_file) - samples) / samples

@@ -89,9 +89,13 @@ def run_range(spec, progress=None):
                 post *= 2
     mine.sort(key=lambda i: spans[i][0])
     # the lines one run writes for them (ids counted again by the merge)
-    res = {"lines": [shift_line(lines[i], first, D, options.rate) for i in mine], "samples": b - a, "read": read,
-           "tries": tries, "pre": a - first, "post": last - b, "seconds": time.perf_counter() - t0,
+    res = {"samples": b - a, "read": read, "tries": tries, "pre": a - first, "post": last - b,
            "peak_rss_mb": peak_rss_mb()}
+    if spec.get("count_only"):
+        res["count"] = len(mine)
+    else:
+        res["lines"] = [shift_line(lines[i], first, D, options.rate) for i in mine]
+    res["seconds"] = time.perf_counter() - t0
     if bursts is not None:
         res["bursts"] = own_bursts(bursts, first, D, options.rate, a, b)
     return res
@@ -174,21 +178,21 @@ def die_with_parent():
 class RangeProcess:
     """A Dask worker's long-lived range process (child_main --serve), with GNU Radio and
     the module loaded once and the client's FFTW wisdom in its own HOME (no planning, no
-    lock on the user's wisdom file). It dies with the worker (PR_SET_PDEATHSIG). A new
-    one is started for other wisdom, after a crash, after MAX_TASKS tasks and when its
-    anonymous memory passes MAX_ANON_MB (GNU Radio 3.10 leaks a little per flowgraph,
-    gnuradio#7706)."""
+    lock on the user's wisdom file). It dies with the worker (PR_SET_PDEATHSIG). It
+    serves batch after batch: a task whose wisdom holds entries the process was not
+    given yet writes them to its wisdom file first (GNU Radio reads that file before
+    each plan, and FFTW adds what it reads to what it holds). A new one is started after
+    a crash, after MAX_TASKS tasks and when its anonymous memory passes MAX_ANON_MB (GNU
+    Radio 3.10 leaks a little per flowgraph, gnuradio#7706)."""
 
     MAX_TASKS = 256
     MAX_ANON_MB = 1024
 
     def __init__(self, wisdom):
-        self.wisdom, self.tasks = wisdom, 0
+        self.wisdom, self.tasks = "", 0
         self.lock = threading.Lock()  # one request at a time (a reply is the next "done")
         self.home = tempfile.mkdtemp(prefix="streamproc-worker-")
-        if wisdom:
-            with open(os.path.join(self.home, ".gr_fftw_wisdom"), "w") as f:
-                f.write(wisdom)
+        self.give_wisdom(wisdom)
         # GNU Radio's own settings stay the worker's: its config, and the buffer factory
         # it tested once (~/.gnuradio/prefs; testing it again costs a process ~0.1 s)
         user = os.path.join(os.path.expanduser("~"), ".gnuradio")
@@ -201,17 +205,27 @@ class RangeProcess:
                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, bufsize=1)
 
-    def usable(self, wisdom):
-        return (self.proc.poll() is None and self.wisdom == wisdom and self.tasks < self.MAX_TASKS
+    def give_wisdom(self, wisdom):
+        """Writes the client's wisdom to the process's wisdom file when it holds entries
+        not given before (FFTW writes its entries in hash order: compared as sets)."""
+        if wisdom and not set(wisdom.split("\n")) <= set(self.wisdom.split("\n")):
+            with open(os.path.join(self.home, ".gr_fftw_wisdom"), "w") as f:
+                f.write(wisdom)
+            self.wisdom = wisdom
+
+    def usable(self):
+        return (self.proc.poll() is None and self.tasks < self.MAX_TASKS
                 and (status_mb("RssAnon", self.proc.pid) or 0.0) < self.MAX_ANON_MB)
 
     def run(self, spec, on_progress):
         """The range's result (a dict); an "error" one when the process ended."""
         with self.lock:
+            self.give_wisdom(spec.get("wisdom", ""))
             return self._run(spec, on_progress)
 
     def _run(self, spec, on_progress):
         self.tasks += 1
+        before = self.wisdom_entries()
         base = os.path.join(self.home, "task%d" % self.tasks)
         spec_path, result_path = base + ".spec.json", base + ".result.json"
         with open(spec_path, "w") as f:
@@ -239,13 +253,17 @@ class RangeProcess:
             if os.path.exists(p):
                 os.unlink(p)
         res["process"] = self.proc.pid
-        try:  # did the range plan anything the shipped wisdom did not hold?
-            with open(os.path.join(self.home, ".gr_fftw_wisdom")) as f:
-                # FFTW writes its wisdom in hash order: compare the entries
-                res["planned"] = set(f.read().split("\n")) - set(self.wisdom.split("\n")) != set()
-        except OSError:
-            res["planned"] = bool(self.wisdom)
+        # did the range plan anything its wisdom file did not hold before?
+        res["planned"] = self.wisdom_entries() - before != set()
         return res
+
+    def wisdom_entries(self):
+        """The entries of the process's wisdom file (FFTW writes them in hash order)."""
+        try:
+            with open(os.path.join(self.home, ".gr_fftw_wisdom")) as f:
+                return set(f.read().split("\n"))
+        except OSError:
+            return set()
 
     def close(self):
         if self.proc.poll() is None:
@@ -279,7 +297,7 @@ def _range_process(wisdom):
     me = threading.get_ident()
     with _processes_lock:
         proc = _processes.get(me)
-    if proc is not None and proc.usable(wisdom):
+    if proc is not None and proc.usable():
         return proc
     if proc is not None:
         proc.close()
