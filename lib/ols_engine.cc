@@ -187,12 +187,16 @@ const bool have_short_fir_avx2 = cpu::has_avx2_fma();
 // outputs), the taps loaded once for all eight (the dot product per output of VOLK
 // loads them for each, and sums each output's vector alone). For complex data (CPLX)
 // every tap is in r twice (re, im) and an output is the sum of the even and of the odd
-// lanes. r holds the Lf floats of taps and zeros to a multiple of 8; the last vector
-// of x is read under a mask (no read past the block). n: a multiple of 8 outputs.
-template <bool CPLX>
+// lanes. With complex taps (CTAPS) r holds (Re h, Re h) and g (-Im h, Im h) per tap,
+// and each vector of x is also taken with re and im swapped: (re, im) of h x in the
+// lanes of each complex item, as in polyphase_mac. r (and g) hold the Lf floats of taps
+// and zeros to a multiple of 8; the last vector of x is read under a mask (no read past
+// the block). n: a multiple of 8 outputs.
+template <bool CPLX, bool CTAPS>
 __attribute__((target("avx2,fma"))) void dot8_avx2(float* __restrict out,
                                                    const float* __restrict x,
                                                    const float* __restrict r,
+                                                   const float* __restrict g,
                                                    size_t Lf,
                                                    size_t s,
                                                    size_t n)
@@ -209,14 +213,27 @@ __attribute__((target("avx2,fma"))) void dot8_avx2(float* __restrict out,
             v = _mm256_setzero_ps();
         for (size_t t = 0; t < full; ++t) {
             const __m256 h = _mm256_loadu_ps(r + 8 * t);
-            for (size_t o = 0; o < 8; ++o)
-                a[o] = _mm256_fmadd_ps(h, _mm256_loadu_ps(p + o * s + 8 * t), a[o]);
+            if constexpr (CTAPS) {
+                const __m256 hs = _mm256_loadu_ps(g + 8 * t);
+                for (size_t o = 0; o < 8; ++o) {
+                    const __m256 v = _mm256_loadu_ps(p + o * s + 8 * t);
+                    a[o] = _mm256_fmadd_ps(h, v, a[o]);
+                    a[o] = _mm256_fmadd_ps(hs, _mm256_permute_ps(v, 0xB1), a[o]);
+                }
+            } else {
+                for (size_t o = 0; o < 8; ++o)
+                    a[o] = _mm256_fmadd_ps(h, _mm256_loadu_ps(p + o * s + 8 * t), a[o]);
+            }
         }
         if (rest) {
             const __m256 h = _mm256_loadu_ps(r + 8 * full);
-            for (size_t o = 0; o < 8; ++o)
-                a[o] = _mm256_fmadd_ps(
-                    h, _mm256_maskload_ps(p + o * s + 8 * full, mask), a[o]);
+            for (size_t o = 0; o < 8; ++o) {
+                const __m256 v = _mm256_maskload_ps(p + o * s + 8 * full, mask);
+                a[o] = _mm256_fmadd_ps(h, v, a[o]);
+                if constexpr (CTAPS)
+                    a[o] = _mm256_fmadd_ps(
+                        _mm256_loadu_ps(g + 8 * full), _mm256_permute_ps(v, 0xB1), a[o]);
+            }
         }
         if constexpr (CPLX) {
             for (size_t o = 0; o < 8; ++o) {
@@ -288,7 +305,7 @@ struct method_constants {
 constexpr method_constants k_method[3] = {
     { 1.0, 10.0, 0.12, 0.45, 0.02, 1.15, 0.038 },
     { 1.0, 10.0, 0.18, 0.90, 0.05, 2.3, 0.07 },
-    { 1.0, 10.0, 0.36, 0.00, 0.60, 0.0, 0.0 },
+    { 1.0, 10.0, 0.36, 0.00, 0.60, 0.6, 0.14 },
 };
 
 int method_kind(bool is_complex, bool complex_taps)
@@ -404,7 +421,7 @@ double ols_engine<T>::direct_cost(size_t ntaps,
     const method_constants& k = k_method[method_kind(is_complex, complex_taps)];
     if (decimation <= 1 && ntaps <= k_tap_major_max)
         return k.tap_ns + k.tap_ns_per_tap * double(ntaps);
-    if (have_short_fir_avx2 && !complex_taps)
+    if (have_short_fir_avx2 && (decimation > 1 || ntaps > k_tap_major_max))
         return k.dot8_ns + k.dot8_ns_per_tap * double(ntaps);
     return k.dot_ns + k.dot_ns_per_tap * double(ntaps);
 }
@@ -449,8 +466,7 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
         // Blocks of about 8192 inputs: the scheduler's cost per block stays small, the
         // work arrays stay in the caches.
         d_nout = d_nframe = std::max<size_t>(1, k_direct_block_inputs / d_decim);
-        if ((d_decim > 1 || d_ntaps > k_tap_major_max) && have_short_fir_avx2 &&
-            (is_real || d_real_taps)) {
+        if ((d_decim > 1 || d_ntaps > k_tap_major_max) && have_short_fir_avx2) {
             // eight outputs at a time (dot8_avx2)
             d_dot8 = true;
             d_nout = d_nframe = (d_nout + 7) / 8 * 8;
@@ -459,8 +475,16 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
                 const float t = std::real(d_reversed_taps[i]);
                 for (size_t k = 0; k < c; ++k)
                     d_dot8_taps.push_back(t);
+                if constexpr (!is_real) {
+                    if (!d_real_taps) {
+                        d_dot8_taps_im.push_back(-std::imag(d_reversed_taps[i]));
+                        d_dot8_taps_im.push_back(std::imag(d_reversed_taps[i]));
+                    }
+                }
             }
             d_dot8_taps.resize((d_dot8_taps.size() + 7) / 8 * 8, 0.0f);
+            if (!d_dot8_taps_im.empty())
+                d_dot8_taps_im.resize(d_dot8_taps.size(), 0.0f);
         }
         d_out.resize(d_nout);
         d_scratch.resize(d_nout);
@@ -619,12 +643,14 @@ const T* ols_engine<T>::direct_form(const T* src, T* dst)
 #ifdef STREAMPROC_X86_SIMD
     if (d_dot8) {
         const size_t c = is_real ? 1 : 2;
-        dot8_avx2<!is_real>(reinterpret_cast<float*>(out),
-                            reinterpret_cast<const float*>(src),
-                            d_dot8_taps.data(),
-                            L * c,
-                            d_decim * c,
-                            M);
+        auto* o = reinterpret_cast<float*>(out);
+        const auto* x = reinterpret_cast<const float*>(src);
+        if (!d_dot8_taps_im.empty())
+            dot8_avx2<true, true>(
+                o, x, d_dot8_taps.data(), d_dot8_taps_im.data(), L * c, d_decim * c, M);
+        else
+            dot8_avx2<!is_real, false>(
+                o, x, d_dot8_taps.data(), nullptr, L * c, d_decim * c, M);
         return out;
     }
 #endif

@@ -214,10 +214,12 @@ private:
     bool d_real_taps = false;          // complex data, taps all real
     volk::vector<float> d_reversed_re; // those taps, reversed, as floats
     volk::vector<T> d_scratch;         // tap-major products
-    // The direct form with D > 1, real taps and AVX2: the reversed taps as floats
-    // (twice each for complex data), zero-padded to a multiple of 8 (dot8_avx2).
+    // The direct form with AVX2 (D > 1, or more taps than short_fir takes): the
+    // reversed taps as floats (twice each for complex data), zero-padded to a multiple
+    // of 8 (dot8_avx2).
     bool d_dot8 = false;
     volk::vector<float> d_dot8_taps;
+    volk::vector<float> d_dot8_taps_im; // complex taps: (-Im h, Im h) per tap
     size_t d_nfft = 0;
     size_t d_nfft_dec = 0; // N / D
     size_t d_nframe = 0;   // m: outputs per FFT frame
