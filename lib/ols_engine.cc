@@ -182,16 +182,16 @@ __attribute__((target("avx2,fma"))) void short_fir_avx2(float* __restrict out,
 
 const bool have_short_fir_avx2 = cpu::has_avx2_fma();
 
-// The direct form with D > 1 and real taps: eight outputs at a time, each a dot product
-// over the floats of its input (out[j] = sum_{f < Lf} r[f] x[j s + f], s floats between
-// outputs), the taps loaded once for all eight (the dot product per output of VOLK
-// loads them for each, and sums each output's vector alone). For complex data (CPLX)
-// every tap is in r twice (re, im) and an output is the sum of the even and of the odd
-// lanes. With complex taps (CTAPS) r holds (Re h, Re h) and g (-Im h, Im h) per tap,
-// and each vector of x is also taken with re and im swapped: (re, im) of h x in the
-// lanes of each complex item, as in polyphase_mac. r (and g) hold the Lf floats of taps
-// and zeros to a multiple of 8; the last vector of x is read under a mask (no read past
-// the block). n: a multiple of 8 outputs.
+// The direct form, but for D = 1 with few taps (tap_major()): eight outputs at a time,
+// each a dot product over the floats of its input (out[j] = sum_{f < Lf} r[f] x[j s + f],
+// s floats between outputs), the taps loaded once for all eight (the dot product per
+// output of VOLK loads them for each, and sums each output's vector alone). For complex
+// data (CPLX) every tap is in r twice (re, im) and an output is the sum of the even and
+// of the odd lanes. With complex taps (CTAPS) r holds (Re h, Re h) and g (-Im h, Im h)
+// per tap, and each vector of x is also taken with re and im swapped: (re, im) of h x in
+// the lanes of each complex item, as in polyphase_mac. r (and g) hold the Lf floats of
+// taps and zeros to a multiple of 8; the last vector of x is read under a mask (no read
+// past the block). n: a multiple of 8 outputs.
 template <bool CPLX, bool CTAPS>
 __attribute__((target("avx2,fma"))) void dot8_avx2(float* __restrict out,
                                                    const float* __restrict x,
@@ -227,12 +227,12 @@ __attribute__((target("avx2,fma"))) void dot8_avx2(float* __restrict out,
         }
         if (rest) {
             const __m256 h = _mm256_loadu_ps(r + 8 * full);
+            const __m256 hs = CTAPS ? _mm256_loadu_ps(g + 8 * full) : h;
             for (size_t o = 0; o < 8; ++o) {
                 const __m256 v = _mm256_maskload_ps(p + o * s + 8 * full, mask);
                 a[o] = _mm256_fmadd_ps(h, v, a[o]);
                 if constexpr (CTAPS)
-                    a[o] = _mm256_fmadd_ps(
-                        _mm256_loadu_ps(g + 8 * full), _mm256_permute_ps(v, 0xB1), a[o]);
+                    a[o] = _mm256_fmadd_ps(hs, _mm256_permute_ps(v, 0xB1), a[o]);
             }
         }
         if constexpr (CPLX) {
@@ -295,7 +295,7 @@ struct method_constants {
     double dot_ns_per_tap;  //   and per tap
     double tap_ns;          // direct form, D = 1 and few taps (tap by tap): fixed part
     double tap_ns_per_tap;  //   and per tap
-    double dot8_ns;         // direct form with AVX2 and real taps (dot8_avx2): fixed
+    double dot8_ns;         // direct form with AVX2, not tap-major (dot8_avx2): fixed
     double dot8_ns_per_tap; //   and per tap
 };
 // dot8: measured on the 2-core AMD EPYC of the 2026-12 project machines
@@ -419,9 +419,9 @@ double ols_engine<T>::direct_cost(size_t ntaps,
                                   bool complex_taps)
 {
     const method_constants& k = k_method[method_kind(is_complex, complex_taps)];
-    if (decimation <= 1 && ntaps <= k_tap_major_max)
+    if (tap_major(ntaps, decimation))
         return k.tap_ns + k.tap_ns_per_tap * double(ntaps);
-    if (have_short_fir_avx2 && (decimation > 1 || ntaps > k_tap_major_max))
+    if (have_short_fir_avx2) // dot8_avx2
         return k.dot8_ns + k.dot8_ns_per_tap * double(ntaps);
     return k.dot_ns + k.dot_ns_per_tap * double(ntaps);
 }
@@ -466,7 +466,7 @@ ols_engine<T>::ols_engine(const std::vector<T>& taps,
         // Blocks of about 8192 inputs: the scheduler's cost per block stays small, the
         // work arrays stay in the caches.
         d_nout = d_nframe = std::max<size_t>(1, k_direct_block_inputs / d_decim);
-        if ((d_decim > 1 || d_ntaps > k_tap_major_max) && have_short_fir_avx2) {
+        if (have_short_fir_avx2 && !tap_major()) {
             // eight outputs at a time (dot8_avx2)
             d_dot8 = true;
             d_nout = d_nframe = (d_nout + 7) / 8 * 8;
@@ -630,9 +630,9 @@ const T* ols_engine<T>::finish(const gr_complex* frame)
 }
 
 template <class T>
-bool ols_engine<T>::tap_major() const
+bool ols_engine<T>::tap_major(size_t ntaps, unsigned decimation)
 {
-    return d_decim == 1 && d_ntaps <= k_tap_major_max;
+    return decimation <= 1 && ntaps <= k_tap_major_max;
 }
 
 template <class T>

@@ -204,7 +204,9 @@ private:
     void polyphase_product(gr_complex* dst) const;
     const T* direct(const T* padded);
     const T* direct_form(const T* src, T* dst); // the direct method's block
-    bool tap_major() const; // direct form, D = 1 and few taps: tap by tap
+    // direct form, D = 1 and few taps: tap by tap
+    static bool tap_major(size_t ntaps, unsigned decimation);
+    bool tap_major() const { return tap_major(d_ntaps, d_decim); }
     const T* finish(const gr_complex* frame); // frame(s) -> the block's M outputs
 
     const std::vector<T> d_taps;
@@ -214,7 +216,7 @@ private:
     bool d_real_taps = false;          // complex data, taps all real
     volk::vector<float> d_reversed_re; // those taps, reversed, as floats
     volk::vector<T> d_scratch;         // tap-major products
-    // The direct form with AVX2 (D > 1, or more taps than short_fir takes): the
+    // The direct form with AVX2 but not tap_major() (dot8_avx2): the
     // reversed taps as floats (twice each for complex data), zero-padded to a multiple
     // of 8 (dot8_avx2).
     bool d_dot8 = false;
