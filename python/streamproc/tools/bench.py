@@ -548,30 +548,32 @@ def batch_bench(workdir, size, made, runs):
     quarter = "%dk" % max(1, size // 4 // 1024)
     # warm: a cluster that stays up (as a user's --scheduler), its workers' range
     # processes started by a first batch that is not counted
-    warm = {1: local_cluster(1), 2: local_cluster(2)}
-    setups = {"one flowgraph": [],
-              "batch 1 worker": ["--jobs", "1"],
-              "batch 2 workers": ["--jobs", "2"],
-              "batch 2 workers, 4 ranges": ["--jobs", "2", "--chunk", quarter],
-              "warm cluster, 1 worker": ["--scheduler", warm[1].scheduler_address],
-              "warm cluster, 2 workers": ["--scheduler", warm[2].scheduler_address]}
-    rows = {k: [] for k in setups}
-    counts = set()
+    warm = {}
+    try:  # the clusters closed however the runs end
+        for w in (1, 2):
+            warm[w] = local_cluster(w)
+        setups = {"one flowgraph": [],
+                  "batch 1 worker": ["--jobs", "1"],
+                  "batch 2 workers": ["--jobs", "2"],
+                  "batch 2 workers, 4 ranges": ["--jobs", "2", "--chunk", quarter],
+                  "warm cluster, 1 worker": ["--scheduler", warm[1].scheduler_address],
+                  "warm cluster, 2 workers": ["--scheduler", warm[2].scheduler_address]}
+        rows = {k: [] for k in setups}
+        counts = set()
 
-    def run(name):
-        cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "detect", path, "--rate", "1M", "--lowpass",
-               "50k", "--json"] + setups[name]
-        before = tree_cpu_seconds()
-        t0 = time.perf_counter()
-        res = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if res.returncode != 0:
-            raise RunError("batch bench: %s failed: %s" % (name, res.stderr.strip().splitlines()[-1:]))
-        rep = json.loads(res.stdout)
-        rep["command_seconds"] = wall
-        rep["cpu_seconds"] = tree_cpu_seconds() - before
-        return rep
-    try:
+        def run(name):
+            cmd = [sys.executable, "-m", "gnuradio.streamproc.cli", "detect", path, "--rate", "1M", "--lowpass",
+                   "50k", "--json"] + setups[name]
+            before = tree_cpu_seconds()
+            t0 = time.perf_counter()
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            if res.returncode != 0:
+                raise RunError("batch bench: %s failed: %s" % (name, res.stderr.strip().splitlines()[-1:]))
+            rep = json.loads(res.stdout)
+            rep["command_seconds"] = wall
+            rep["cpu_seconds"] = tree_cpu_seconds() - before
+            return rep
         for name in setups:
             if name.startswith("warm"):
                 run(name)

@@ -189,7 +189,7 @@ class RangeProcess:
     MAX_ANON_MB = 1024
 
     def __init__(self, wisdom):
-        self.wisdom, self.tasks = "", 0
+        self.given, self.tasks = set(), 0  # the wisdom entries written to its file
         self.lock = threading.Lock()  # one request at a time (a reply is the next "done")
         self.home = tempfile.mkdtemp(prefix="streamproc-worker-")
         self.give_wisdom(wisdom)
@@ -208,10 +208,11 @@ class RangeProcess:
     def give_wisdom(self, wisdom):
         """Writes the client's wisdom to the process's wisdom file when it holds entries
         not given before (FFTW writes its entries in hash order: compared as sets)."""
-        if wisdom and not set(wisdom.split("\n")) <= set(self.wisdom.split("\n")):
+        entries = set(wisdom.split("\n")) if wisdom else set()
+        if not entries <= self.given:
             with open(os.path.join(self.home, ".gr_fftw_wisdom"), "w") as f:
                 f.write(wisdom)
-            self.wisdom = wisdom
+            self.given = entries
 
     def usable(self):
         return (self.proc.poll() is None and self.tasks < self.MAX_TASKS
