@@ -74,8 +74,11 @@ def local_cluster(jobs):
         # CRITICAL: a worker's heartbeat that meets the scheduler closing at the end of a
         # run logs an ERROR with a traceback (seen on a loaded machine); the tasks' own
         # errors come back with their results, and a lost worker is retried by Dask
-        return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                            memory_limit=0, silence_logs=logging.CRITICAL)
+        # no dashboard (dashboard_address=None means Dask's default port, 8787: a second
+        # batch beside the first warned that it was taken), its HTTP server on any port
+        return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0",
+                            scheduler_kwargs={"dashboard": False}, memory_limit=0,
+                            silence_logs=logging.CRITICAL)
     finally:
         if hide:
             main.__file__ = path

@@ -26,8 +26,10 @@ from ..single import extract_file
 from .ranges import Geometry, line_span, settled, shift, shift_line
 
 
-def run_once(rec, options, spec, first, last, tmp, tries, progress):
-    """One read of a range: (events, burst index lines or None), positions as read."""
+def run_once(rec, options, spec, first, last, tmp, tries, progress, count_only):
+    """One read of a range: (the events file and its number of lines, or None and the
+    detector's count; burst index lines or None), positions as read. count_only: a range
+    that is the whole file needs no proof and no events file (the flowgraph of one run)."""
     out = os.path.join(tmp, "events%d.jsonl" % tries)
     ex = spec.get("extract")
     if ex:
@@ -40,24 +42,27 @@ def run_once(rec, options, spec, first, last, tmp, tries, progress):
             raise RunError("interrupted by %s" % rep["interrupted"])
         with open(os.path.join(bdir, "index.jsonl")) as f:
             bursts = [dict(json.loads(line), _dir=bdir) for line in f]
-    else:
-        tb, src, chain, sink = build_flowgraph(rec, options, out, "jsonl", True, offset=first, length=last - first)
-        run = run_recording(tb, src, rec, progress, [sink])
-        if run.failed or run.signal:
-            raise RunError(run.failed or "interrupted by %s" % run.signal)
-        bursts = None
-    with open(out) as f:
-        return f.read().splitlines(), bursts
+        return out, rep["events"], bursts
+    whole = count_only and spec["a"] == 0 and spec["b"] == spec["samples"]
+    tb, src, chain, sink = build_flowgraph(rec, options, None if whole else out, "jsonl", True, offset=first,
+                                           length=last - first)
+    run = run_recording(tb, src, rec, progress, [sink])
+    if run.failed or run.signal:
+        raise RunError(run.failed or "interrupted by %s" % run.signal)
+    return (None if whole else out), (chain.detector.events_found() if whole else sink.lines_written()), None
 
 
 def run_range(spec, progress=None):
     """Finds the events of one owned range (spec: path, kind, options, a, b, geometry;
     with "extract" also its bursts); reads further back or on until the result is
-    proven equal to the one run's."""
+    proven equal to the one run's. The events file of a read is sorted by start (the
+    detector's events do not overlap): only its lines before `a` and, for a count, after
+    `b` are parsed (EventLines)."""
     rec = open_recording(spec["path"], spec["kind"])
     options = DetectOptions(**spec["options"])
     geo = Geometry(**spec["geometry"])
     a, b, n = spec["a"], spec["b"], spec["samples"]
+    count_only = bool(spec.get("count_only")) and not spec.get("extract")
     D = options.decimation
     pre, post = geo.pre, geo.post
     read = tries = 0
@@ -71,14 +76,13 @@ def run_range(spec, progress=None):
             def report(done, total, base=read):
                 if progress:
                     progress(base + done // rec.itemsize, None)
-            lines, bursts = run_once(rec, options, spec, first, last, tmp, tries, report)
+            path, total, bursts = run_once(rec, options, spec, first, last, tmp, tries, report, count_only)
             read += last - first
-            # the events as (start, end, truncated) in the file, and their lines
-            spans = [(s + first, e + first, cut) for s, e, cut in map(line_span, lines)]
-            events = [{"start": s, "end": e, "truncated": cut} for s, e, cut in spans]
-            mine = [i for i, (s, _, _) in enumerate(spans) if a <= s < b]
-            ok_pre = first == 0 or settled(events, first, a, geo, options.merge_gap)
-            ok_post = last == n or all(spans[i][1] + geo.slack < last for i in mine) and b + geo.slack < last
+            evs = EventLines(path, total, first)
+            # the events before a (the proof), and the end of the last one the range owns
+            before = evs.before(a)
+            ok_pre = first == 0 or settled(before, first, a, geo, options.merge_gap)
+            ok_post = last == n or b + geo.slack < last and evs.last_owned_end(a, b) + geo.slack < last
             if ok_pre and ok_post:
                 break
             if bursts is not None:  # this read's burst files are not the answer
@@ -87,18 +91,94 @@ def run_range(spec, progress=None):
                 pre *= 2
             if not ok_post:
                 post *= 2
-    mine.sort(key=lambda i: spans[i][0])
-    # the lines one run writes for them (ids counted again by the merge)
-    res = {"samples": b - a, "read": read, "tries": tries, "pre": a - first, "post": last - b,
-           "peak_rss_mb": peak_rss_mb()}
-    if spec.get("count_only"):
-        res["count"] = len(mine)
-    else:
-        res["lines"] = [shift_line(lines[i], first, D, options.rate) for i in mine]
+        res = {"samples": b - a, "read": read, "tries": tries, "pre": a - first, "post": last - b,
+               "peak_rss_mb": peak_rss_mb()}
+        if count_only:
+            res["count"] = evs.count(a, b)
+        else:  # the lines one run writes for them (ids counted again by the merge)
+            res["lines"] = [shift_line(line, first, D, options.rate) for line in evs.owned(a, b)]
     res["seconds"] = time.perf_counter() - t0
     if bursts is not None:
         res["bursts"] = own_bursts(bursts, first, D, options.rate, a, b)
     return res
+
+
+class EventLines:
+    """A read's events file (event_file_sink's JSON lines, sorted by start), its
+    positions made the file's (+ first); None: a read of the whole file without one,
+    `total` events. Parses only the lines it is asked for, from the head or the tail:
+    a range of millions of events is not held."""
+
+    def __init__(self, path, total, first):
+        self.path, self.total, self.first = path, total, first
+
+    def _lines(self):
+        if self.path is None:
+            return
+        with open(self.path) as f:
+            yield from f
+
+    def before(self, a):
+        """(start, end, truncated) of the events that start before a."""
+        out = []
+        for line in self._lines():
+            s, e, cut = line_span(line)
+            if s + self.first >= a:
+                break
+            out.append({"start": s + self.first, "end": e + self.first, "truncated": cut})
+        return out
+
+    def owned(self, a, b):
+        """The lines of the events that start in [a, b)."""
+        for line in self._lines():
+            s = line_span(line)[0] + self.first
+            if s >= b:
+                break
+            if s >= a:
+                yield line.rstrip("\n")
+
+    def _tail(self, b):
+        """The events from the last back to (and with) the last one that starts before b:
+        [(start, end)] in the file's positions, newest first."""
+        out = []
+        for line in reversed_lines(self.path):
+            s, e, _ = line_span(line)
+            out.append((s + self.first, e + self.first))
+            if s + self.first < b:
+                break
+        return out
+
+    def last_owned_end(self, a, b):
+        """The end of the last event that starts in [a, b) (-1: none)."""
+        if self.path is None:
+            return -1
+        tail = self._tail(b)
+        return tail[-1][1] if tail and a <= tail[-1][0] < b else -1
+
+    def count(self, a, b):
+        """How many events start in [a, b)."""
+        if self.path is None:
+            return self.total  # the whole file
+        after = sum(1 for s, _ in self._tail(b) if s >= b)
+        return max(0, self.total - len(self.before(a)) - after)
+
+
+def reversed_lines(path, block=1 << 16):
+    """The lines of a text file, last first, read backwards a block at a time."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        pos, rest = f.tell(), b""
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            f.seek(pos)
+            parts = (f.read(step) + rest).split(b"\n")
+            rest = parts[0]
+            for line in reversed(parts[1:]):
+                if line:
+                    yield line.decode()
+        if rest:
+            yield rest.decode()
 
 
 def own_bursts(bursts, first, D, rate, a, b):
