@@ -291,6 +291,9 @@ class qa_batch(gr_unittest.TestCase):
         self.assertNotIn("event_list", counted)
         self.assertEqual(counted["events"], len(rep["event_list"]))
         self.assertEqual(counted["events"], detect_file(self.rec, opts)["events"])
+        # one range that is the whole file: no events file, the detector's count
+        whole = batch.detect(self.rec, opts, ranges=1, client=self.client, keep_events=False)
+        self.assertEqual((whole["tasks"], whole["events"]), (1, counted["events"]))
 
     def test_009_extract_ranges(self):
         """extract over ranges: the one run's burst files (names, samples), index lines
@@ -544,6 +547,97 @@ class qa_batch(gr_unittest.TestCase):
                     p.wait(10)
             ip("netns", "del", a)
             ip("netns", "del", b)
+
+    def test_014_files_on_the_workers_disks(self):
+        """--local-files: two workers on two hosts (127.0.0.2 and .3), each seeing its own
+        disk (a tmpfs in a mount namespace of its own) under the same directory, which the
+        client sees empty. Each file's ranges run on the host that has it, a file on both
+        (the same samples) on either, one whose copies differ is an error naming both
+        hosts; the events are the one run's over the test's own copies. Then a task pinned
+        to a host without workers fails after the grace instead of waiting forever."""
+        if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+            self.skipTest("cannot make mount namespaces here (needs root and unshare)")
+        top = tempfile.mkdtemp(prefix="local_", dir=self.dir)
+        disk, own = os.path.join(top, "disk"), os.path.join(top, "own")
+        os.makedirs(disk)
+        os.makedirs(own)
+        for name, seed, n in (("x", 3, 600_000), ("y", 4, 500_000), ("z", 5, 700_000), ("w2", 6, 400_000),
+                              ("w3", 6, 450_000)):
+            write_bursts(os.path.join(own, name + ".cf32"), n, seed)
+        disks = {"127.0.0.2": ("x", "y", "w2"), "127.0.0.3": ("z", "y", "w3")}
+        sched = os.path.join(top, "scheduler.json")
+        log = open(os.path.join(top, "dask.log"), "w")
+        procs = [subprocess.Popen([PY, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+                                   "--no-dashboard", "--scheduler-file", sched], stdout=log, stderr=log)]
+        client = None
+        try:
+            wait_until(lambda: os.path.exists(sched), 60, "the scheduler's file")
+            for host, names in disks.items():
+                copies = " ".join("cp %s/%s.cf32 %s/%s.cf32 &&" % (own, n, disk, n[0]) for n in names)
+                procs.append(subprocess.Popen(
+                    ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                     "mount -t tmpfs tmpfs %s && %s exec %s -m distributed.cli.dask_worker --scheduler-file %s "
+                     "--host %s --nthreads 1 --no-dashboard --memory-limit 0" % (disk, copies, PY, sched, host)],
+                    stdout=log, stderr=log))
+            from distributed import Client
+            client = Client(scheduler_file=sched, timeout=60)
+            client.wait_for_workers(2, timeout=60)
+            self.assertEqual(os.listdir(disk), [])  # the client sees neither disk
+            opts = DetectOptions(rate=1e6, lowpass=100e3)
+            rep = batch.detect([disk], opts, ranges=3, client=client, local_files=True)
+            files = {os.path.basename(f["file"]): f for f in rep["files"]}
+            self.assertEqual(sorted(files), ["x.cf32", "y.cf32", "z.cf32"])
+            self.assertEqual(len(rep["failed"]), 1, rep["failed"])
+            bad = rep["failed"][0]
+            self.assertEqual(os.path.basename(bad["file"]), "w.cf32")
+            self.assertIn("different recordings", bad["error"])
+            self.assertIn("127.0.0.2", bad["error"])
+            self.assertIn("127.0.0.3", bad["error"])
+            for name, host in (("x", "127.0.0.2"), ("z", "127.0.0.3")):
+                f = files[name + ".cf32"]
+                self.assertEqual(f["hosts"], [host])
+                self.assertEqual(f["ranges"], 3)
+                self.assertTrue(all(w.startswith("tcp://%s:" % host) for w in f["workers"]), f["workers"])
+            self.assertEqual(files["y.cf32"]["hosts"], sorted(disks))
+            for name in ("x", "y", "z"):
+                ref = self.whole(os.path.join(own, name + ".cf32"), opts)
+                got = [dict(e) for e in rep["event_list"] if os.path.basename(e["file"]) == name + ".cf32"]
+                for e in got:
+                    self.assertEqual(e.pop("file"), os.path.join(disk, name + ".cf32"))
+                self.assertEqual(got, ref, name)
+            # the command line: the same events file as the one runs', w.cf32 named on stderr
+            out = os.path.join(top, "ev.jsonl")
+            res = cli("detect", disk, "--scheduler", client.scheduler.address, "--local-files", "--rate", "1M",
+                      "--lowpass", "100k", "--chunk", "1M", "--events", out, "--json")
+            self.assertEqual(res.returncode, 1, res.stderr)
+            self.assertIn("w.cf32: different recordings under one path", res.stderr)
+            with open(out) as f:
+                lines = [json.loads(line) for line in f]
+            self.assertEqual([e for e in lines if e["file"].endswith("z.cf32")],
+                             [dict(e, file=os.path.join(disk, "z.cf32")) for e in
+                              self.whole(os.path.join(own, "z.cf32"), opts)])
+            # a file that no worker has
+            with self.assertRaisesRegex(streamproc.UsageError, "on no worker's disk"):
+                batch.detect([os.path.join(disk, "nowhere.cf32")], opts, client=client, local_files=True)
+            # a task pinned to a host without workers: an error after the grace
+            tasks, _ = batch.plan([os.path.join(own, "x.cf32")], opts)
+            tasks[0]["hosts"] = ["127.0.0.9"]
+            got = []
+            results, _ = batch.run_tasks(tasks[:1], client, None, 0, got.append, host_grace=1.0)
+            self.assertIn("no worker is left on 127.0.0.9", results[0]["error"])
+            self.assertEqual(got, [results[0]])
+        finally:
+            if client is not None:
+                client.close()
+            for p in procs[::-1]:
+                p.terminate()
+            for p in procs:
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
+            log.close()
 
 
 if __name__ == "__main__":

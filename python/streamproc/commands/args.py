@@ -67,6 +67,9 @@ def add_batch_options(parser):
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run the tasks on this Dask scheduler's workers (files on shared storage, paths "
                    "as given)")
+    b.add_argument("--local-files", action="store_true",
+                   help="with --scheduler: the files are on the workers' own disks, not on shared storage; "
+                   "each file's ranges run on the hosts that have it (docs/batch.md)")
 
 
 def add_live_options(parser):
@@ -106,7 +109,7 @@ def _one_flowgraph(args):
     --scheduler, or --jobs/--chunk with a file larger than the chunk (--jobs alone: than
     MIN_CHUNK): a Dask batch. One flowgraph already runs its blocks on every core of a
     small machine (docs/batch.md)."""
-    if args.scheduler or len(args.files) != 1:
+    if args.scheduler or args.local_files or len(args.files) != 1:
         return False
     path = args.files[0]
     if os.path.isdir(path) or (any(c in path for c in "*?[") and not os.path.exists(path)):

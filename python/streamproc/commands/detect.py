@@ -56,7 +56,7 @@ def _batch(args, options):
     with stdout_to_stderr():  # GNU Radio's log lines: stdout carries the report (--json) or events
         rep = batch.detect(args.files, options, args.type, None if to_stdout else args.events, None,
                            args.overwrite, parse_size(args.chunk) if args.chunk else None, None, args.jobs,
-                           args.scheduler, None, progress, keep_events=to_stdout)
+                           args.scheduler, None, progress, keep_events=to_stdout, local_files=args.local_files)
     if progress is not None:
         progress.close()
     out = sys.stdout

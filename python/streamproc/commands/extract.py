@@ -31,7 +31,7 @@ def extract_command(args):
             rep = batch.extract(args.files, args.out, options, args.type, args.format, args.pre, args.post,
                                 args.max_burst, args.prefix, args.events, args.overwrite,
                                 parse_size(args.chunk) if args.chunk else None, None, args.jobs, args.scheduler,
-                                None, progress)
+                                None, progress, local_files=args.local_files)
         if progress is not None:
             progress.close()
         return batch_finish(rep, args, sys.stdout, "%d bursts -> %s" % (rep["bursts"], rep["out"]))

@@ -21,10 +21,11 @@ import os
 import shutil
 import sys
 import time
+import uuid
 
-from ...core.errors import UsageError
+from ...core.errors import RunError, UsageError
 from ...core.events import events_format_of, make_out_dir
-from ...core.formats import open_recording
+from ...core.formats import Recording
 from ...core.options import MAX_BURST_DEFAULT, DetectOptions, burst_lengths, check_burst_format, default_burst_format
 from ..runctl import StopOnSignals
 from .merge import EventStream, check_events, merge, place_bursts
@@ -91,7 +92,8 @@ def local_client(jobs):
 
 
 def detect(paths, options=None, kind=None, events=None, events_format=None, overwrite=False,
-           chunk=None, ranges=None, jobs=None, scheduler=None, client=None, progress=None, keep_events=True):
+           chunk=None, ranges=None, jobs=None, scheduler=None, client=None, progress=None, keep_events=True,
+           local_files=False):
     """Finds the events of many recordings (files, directories, globs) and ranges of
     huge ones as Dask tasks; returns a report (a dict) with the merged events.
 
@@ -106,23 +108,97 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
     The events file is written range by range as the earlier ranges are in;
     keep_events=False: the report has no "event_list" and the client holds only the
     events of ranges that finished before an earlier one (millions of events).
+    local_files: the paths are on the workers' own disks, not on storage they share
+    (locate()): each file's ranges run on the hosts that have it.
     """
     t0 = time.perf_counter()
     options = options or DetectOptions()
     items = [paths] if isinstance(paths, str) else list(paths)
-    files, failed = expand_inputs(items)
-    if not files and not failed:
-        raise UsageError("no recordings given")
-    fmt = check_events(events, files, kind, overwrite,
-                       (events_format or events_format_of(events)) if events else None)
+    efmt = (events_format or events_format_of(events)) if events else None
+    if not local_files:
+        files, failed = expand_inputs(items)
+        if not files and not failed:
+            raise UsageError("no recordings given")
+        fmt = check_events(events, files, kind, overwrite, efmt)
     with BatchClient(jobs, scheduler, client) as bc:
-        tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers())
+        found = None
+        if local_files:
+            files, failed, found = located(bc.client, items, kind, efmt)
+            fmt = check_events(events, files, kind, overwrite, efmt)
+        tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers(), found)
         failed += bad
         if not tasks and failed:  # nothing to run: a usage error, as for one file
             raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
         rep, _ = run_and_merge(files, tasks, failed, options, events, fmt, overwrite, bc, progress, t0,
                                keep_events)
     return rep
+
+
+def host_of(address):
+    """The host of a Dask worker's address (tcp://192.0.2.2:40123 -> 192.0.2.2)."""
+    from distributed.comm import get_address_host
+    return get_address_host(address)
+
+
+def located(client, items, kind, events_format):
+    """locate(), with the checks a batch makes of its inputs."""
+    if events_format == "sigmf":
+        raise UsageError("a SigMF events file points at its recording, which is on a worker's disk here: "
+                         "give .jsonl or .csv with local files")
+    files, failed, found = locate(client, items, kind)
+    if not files and not failed:
+        raise UsageError("no recordings given")
+    return files, failed, found
+
+
+def locate(client, items, kind=None):
+    """The recordings that `items` (files, directories, globs) name on the workers' own
+    disks: (paths, [(item, problem)], {path: (Recording, samples, hosts)}). Each host
+    is asked once, by a task pinned to it that opens the files in one of its workers'
+    range processes. A path found on several hosts is one file copied to each when
+    its samples agree (its ranges may run on any of them); when they differ, the hosts
+    hold different recordings under one name: an error for that path."""
+    from distributed import wait
+    hosts = sorted({host_of(w) for w in client.scheduler_info()["workers"]})
+    if not hosts:
+        raise UsageError("the Dask cluster has no workers to look for the files on")
+    spec = {"probe": items, "kind": kind, "task": -1}
+    futures = [client.submit(range_task, spec, None, workers=[h], pure=False, key="streamproc-locate-%s-%s" % (
+        h, uuid.uuid4().hex)) for h in hosts]
+    wait(futures)
+    seen = {}  # path -> {host: (item, Recording, samples)}
+    problems = {}  # item index -> [(host, path, problem)]
+    for h, fut in zip(hosts, futures):
+        try:
+            res = fut.result()
+        except Exception as e:  # the host's task could not run: its files are not seen
+            res = {"error": str(e) or type(e).__name__}
+        if "error" in res:
+            for i in range(len(items)):
+                problems.setdefault(i, []).append((h, items[i], res["error"]))
+            continue
+        for i, path, rec, n in res["files"]:
+            seen.setdefault(path, {})[h] = (i, Recording(**rec), n)
+        for i, path, msg in res["problems"]:
+            problems.setdefault(i, []).append((h, path, msg))
+    files, failed, found = [], [], {}
+    for i, item in enumerate(items):
+        mine = sorted(p for p, where in seen.items() if min(v[0] for v in where.values()) == i)
+        if not mine:
+            where = problems.get(i, [])
+            failed.append((item, "on no worker's disk (%s)" % "; ".join(
+                "%s: %s" % (h, m) for h, _, m in where[:3]) if where else "on no worker's disk"))
+        for path in mine:
+            where = seen[path]
+            sizes = {h: v[2] for h, v in where.items()}
+            if len(set(sizes.values())) > 1:
+                failed.append((path, "different recordings under one path: %s" % ", ".join(
+                    "%d samples on %s" % (n, h) for h, n in sorted(sizes.items()))))
+                continue
+            _, rec, n = next(iter(where.values()))
+            files.append(path)
+            found[path] = (rec, n, sorted(where))
+    return files, failed, found
 
 
 def run_and_merge(files, tasks, failed, options, events, fmt, overwrite, bc, progress, t0, keep=True):
@@ -189,26 +265,33 @@ class BatchClient:
 
 def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0", max_burst=None,
             prefix="burst", events=None, overwrite=False, chunk=None, ranges=None, jobs=None,
-            scheduler=None, client=None, progress=None):
+            scheduler=None, client=None, progress=None, local_files=False):
     """extract_file() for many recordings and ranges of huge ones, as Dask tasks: the
     burst files and index.jsonl of one run over each whole file (names, index lines and
     samples), in `out_dir` (on storage the workers share). With several files each
     file's bursts are named PREFIX_STEM_NNNNNN..., STEM the file's name without its
-    ending. Returns detect()'s report with "bursts" per file and in total."""
+    ending. local_files: the recordings are on the workers' own disks (out_dir still on
+    storage they share). Returns detect()'s report with "bursts" per file and in total."""
     options = options or DetectOptions()
     max_burst = MAX_BURST_DEFAULT if max_burst is None else max_burst
     items = [paths] if isinstance(paths, str) else list(paths)
-    files, failed = expand_inputs(items)
     make_out_dir(out_dir)
     if fmt is not None:
         check_burst_format(fmt)
     index = os.path.join(out_dir, "index.jsonl")
     if os.path.exists(index) and not overwrite:
         raise UsageError("%s exists (pass --overwrite to replace it)" % index)
-    fmt_events = check_events(events, files, kind, overwrite, events_format_of(events) if events else None)
+    efmt = events_format_of(events) if events else None
+    if not local_files:
+        files, failed = expand_inputs(items)
+        fmt_events = check_events(events, files, kind, overwrite, efmt)
     t0 = time.perf_counter()
     with BatchClient(jobs, scheduler, client) as bc:
-        tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers())
+        found = None
+        if local_files:
+            files, failed, found = located(bc.client, items, kind, efmt)
+            fmt_events = check_events(events, files, kind, overwrite, efmt)
+        tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers(), found)
         failed += bad
         if not tasks and failed:
             raise UsageError("; ".join(m if p in m else "%s: %s" % (p, m) for p, m in failed))
@@ -218,7 +301,6 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
 
 def _extract_tasks(files, tasks, failed, options, kind, fmt, pre, post, max_burst, prefix, events, fmt_events,
                    overwrite, out_dir, bc, progress, t0):
-    import uuid
     stage = os.path.join(os.path.abspath(out_dir), ".streamproc-stage-" + uuid.uuid4().hex)
     os.makedirs(stage)
     several = len(files) > 1
@@ -231,7 +313,7 @@ def _extract_tasks(files, tasks, failed, options, kind, fmt, pre, post, max_burs
                 pre_n, post_n, max_n = burst_lengths(pre, post, max_burst, opts.rate, D)
                 stem = os.path.basename(t["path"]).split(".")[0]
                 per_file[t["file"]] = (pre_n * D, post_n * D, {
-                    "stage": stage, "format": fmt or default_burst_format(open_recording(t["path"], kind).kind),
+                    "stage": stage, "format": fmt or default_burst_format(t["type"]),
                     "pre": pre_n * D, "post": post_n * D, "max_burst": max_n * D,
                     "prefix": "%s_%s" % (prefix, stem) if several else prefix})
             pre_d, post_d, t["extract"] = per_file[t["file"]]
@@ -248,28 +330,44 @@ def _extract_tasks(files, tasks, failed, options, kind, fmt, pre, post, max_burs
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def run_tasks(tasks, client, progress, total, on_result):
+# how long the tasks of a file on the workers' own disks wait for a worker on a host
+# that has it, when none is left (a nanny restarts a killed worker in seconds)
+HOST_GRACE_SECONDS = 60.0
+
+
+def run_tasks(tasks, client, progress, total, on_result, host_grace=HOST_GRACE_SECONDS):
     """{task: result} of the tasks run on Dask, each given to on_result as it comes in
-    (which may take parts of it); the signal's name when interrupted."""
+    (which may take parts of it); the signal's name when interrupted. A task with
+    "hosts" runs only there; when none of its hosts has had a worker for `host_grace`
+    seconds it fails (Dask would wait for one forever)."""
     if not tasks:
         return {}, None
-    import uuid
     from distributed import Queue, as_completed
     results, interrupted = {}, None
     queue_name = "streamproc-progress-" + uuid.uuid4().hex if progress else None
     queue = Queue(queue_name, client=client) if queue_name else None
     done_bytes = {}
     submitted = time.time()
-    futures = client.map(range_task, tasks, [queue_name] * len(tasks), pure=False,
-                         key=["streamproc-range-%d-%s" % (t["task"], uuid.uuid4().hex) for t in tasks])
+    futures = [client.submit(range_task, t, queue_name, pure=False, workers=t.get("hosts"),
+                             key="streamproc-range-%d-%s" % (t["task"], uuid.uuid4().hex)) for t in tasks]
     pending = as_completed(futures)
+    orphans = HostWatch(client, tasks, host_grace)
     with StopOnSignals() as stop:
         while len(results) < len(tasks):
-            for fut in ready(pending, 0.2):
+            got = [(fut, None) for fut in ready(pending, 0.2)]
+            got += [(futures[k], "no worker is left on %s, where %s is (waited %.0f s)" % (
+                ", ".join(tasks[k]["hosts"]), tasks[k]["path"], host_grace))
+                for k in orphans.lost(set(results))]
+            for fut, lost in got:
+                k = futures.index(fut)
+                if k in results:
+                    continue
                 try:
+                    if lost:
+                        fut.cancel()
+                        raise RunError(lost)
                     res = fut.result()
                 except Exception as e:  # the task could not run (e.g. failed on every retry)
-                    k = futures.index(fut)
                     res = {"error": "the task failed: %s" % (str(e) or type(e).__name__), "task": k}
                 fut.release()  # the worker may drop it
                 on_result(res)
@@ -290,6 +388,35 @@ def run_tasks(tasks, client, progress, total, on_result):
         if "started" in res:
             res["start_delay"] = res.pop("started") - submitted
     return results, interrupted
+
+
+class HostWatch:
+    """The tasks pinned to hosts (files on the workers' own disks) none of whose hosts
+    has had a worker for `grace` seconds, looked at about once a second."""
+
+    def __init__(self, client, tasks, grace):
+        self.client, self.grace = client, grace
+        self.pinned = {t["task"]: set(t["hosts"]) for t in tasks if t.get("hosts")}
+        self.since = {}  # task -> when its hosts were first seen without a worker
+        self.next = 0.0
+
+    def lost(self, done):
+        now = time.monotonic()
+        if not self.pinned or now < self.next:
+            return []
+        self.next = now + 1.0
+        try:
+            alive = {host_of(w) for w in self.client.scheduler_info()["workers"]}
+        except Exception:  # the scheduler does not answer: Dask's own errors will say
+            return []
+        out = []
+        for k, hosts in self.pinned.items():
+            if k in done or hosts & alive:
+                self.since.pop(k, None)
+                continue
+            if now - self.since.setdefault(k, now) >= self.grace:
+                out.append(k)
+        return out
 
 
 def worker_processes_rss(client):

@@ -191,7 +191,10 @@ def merge(files, tasks, results, failed, stream, options, events, fmt, overwrite
                          "ranges": len(mine), "complete": complete, "samples_read": read,
                          "halo_percent": 100.0 * (read - samples) / samples if samples else 0.0,
                          "retries": sum(r["tries"] - 1 for _, r in done), "task_seconds": secs,
-                         "mb_per_s_per_task": nbytes / secs / 1e6 if secs else 0.0})
+                         "mb_per_s_per_task": nbytes / secs / 1e6 if secs else 0.0,
+                         "workers": sorted({r["worker"] for _, r in done if "worker" in r})})
+        if "hosts" in mine[0]:  # a file on the workers' own disks: the hosts that have it
+            per_file[-1]["hosts"] = mine[0]["hosts"]
     written = None
     if events:
         if fmt == "sigmf":

@@ -190,25 +190,30 @@ def shift_line(line, first, D, rate):
     return line
 
 
-def plan(paths, options=None, kind=None, chunk=None, ranges=None, workers=1):
+def plan(paths, options=None, kind=None, chunk=None, ranges=None, workers=1, found=None):
     """The tasks of a batch: ([task spec], [(path, problem)]). chunk: bytes per range
     (default: auto_chunk of all the files' bytes on `workers`); ranges: cut every file
-    into this many equal ranges instead, or at these samples."""
+    into this many equal ranges instead, or at these samples. found: files on the
+    workers' own disks, {path: (Recording, samples, hosts)} as the workers opened them
+    (locate()): not opened here, and their tasks carry "hosts", where they can run."""
     options = options or DetectOptions()
     tasks, failed = [], []
     geometries = {}
     opened = []
     for index, path in enumerate(paths):
+        if found is not None:
+            opened.append((index, path) + tuple(found[path]))
+            continue
         try:
             rec = open_recording(path, kind)
             n = make_source(rec.path, rec.source_format).size()
         except UsageError as e:
             failed.append((path, str(e)))
             continue
-        opened.append((index, path, rec, n))
+        opened.append((index, path, rec, n, None))
     if chunk is None:
-        chunk = auto_chunk(sum(n * rec.itemsize for _, _, rec, n in opened), workers)
-    for index, path, rec, n in opened:
+        chunk = auto_chunk(sum(n * rec.itemsize for _, _, rec, n, _ in opened), workers)
+    for index, path, rec, n, hosts in opened:
         opts, _ = options.for_recording(rec)  # bad options: an error for the whole batch
         key = (rec.is_complex, repr(opts))  # files of one kind and rate share a chain: build it once
         if key not in geometries:
@@ -226,4 +231,6 @@ def plan(paths, options=None, kind=None, chunk=None, ranges=None, workers=1):
             tasks.append({"task": len(tasks), "file": index, "path": rec.path, "kind": kind, "type": rec.kind,
                           "itemsize": rec.itemsize, "options": dataclasses.asdict(opts), "a": a, "b": b,
                           "samples": n, "geometry": dataclasses.asdict(geo)})
+            if hosts is not None:
+                tasks[-1]["hosts"] = hosts
     return tasks, failed

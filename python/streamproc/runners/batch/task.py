@@ -19,11 +19,11 @@ import time
 
 from ...core.chain import build_flowgraph
 from ...core.errors import RunError, UsageError
-from ...core.formats import open_recording
+from ...core.formats import make_source, open_recording
 from ...core.options import DetectOptions
 from ..runctl import peak_rss_mb, run_recording, status_mb
 from ..single import extract_file
-from .ranges import Geometry, line_span, settled, shift, shift_line
+from .ranges import Geometry, expand_inputs, line_span, settled, shift, shift_line
 
 
 def run_once(rec, options, spec, first, last, tmp, tries, progress, count_only):
@@ -201,11 +201,30 @@ def own_bursts(bursts, first, D, rate, a, b):
     return mine
 
 
+def probe(items, kind):
+    """The recordings that the inputs (files, directories, globs) name on this host:
+    {"files": [[item index, path, Recording's fields, samples]], "problems": [[item
+    index, path, problem]]} (a batch over files on the workers' own disks)."""
+    files, problems = [], []
+    for i, item in enumerate(items):
+        paths, bad = expand_inputs([item])
+        problems += [[i, p, m] for p, m in bad]
+        for path in paths:
+            try:
+                rec = open_recording(path, kind)
+                n = make_source(rec.path, rec.source_format).size()
+            except UsageError as e:
+                problems.append([i, path, str(e)])
+                continue
+            files.append([i, path, vars(rec), n])
+    return {"files": files, "problems": problems}
+
+
 def _run_request(spec_path, result_path, progress):
     with open(spec_path) as f:
         spec = json.load(f)
     try:
-        res = run_range(spec, progress)
+        res = probe(spec["probe"], spec["kind"]) if "probe" in spec else run_range(spec, progress)
     except (UsageError, RunError) as e:
         res = {"error": str(e)}
     tmp = result_path + ".tmp"
