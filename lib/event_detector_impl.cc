@@ -294,6 +294,14 @@ void event_detector_impl<T>::set_compact_messages(bool on)
 }
 
 template <class T>
+void event_detector_impl<T>::set_unpublished_window(uint64_t start, uint64_t stop)
+{
+    gr::thread::scoped_lock lock(this->d_setlock);
+    d_quiet_from = start;
+    d_quiet_to = stop;
+}
+
+template <class T>
 bool event_detector_impl<T>::start()
 {
     d_receivers = scheduler_peek::message_receivers(*this, d_port);
@@ -315,6 +323,7 @@ bool event_detector_impl<T>::start()
         d_edges.clear();
         d_calls = 0;
         d_lost = 0;
+        d_unpublished = 0;
         publish();
     }
     d_ran = true;
@@ -388,6 +397,12 @@ void event_detector_impl<T>::post(const detected_event& ev)
     event_record r = record_of(ev, time, rate, d_map_decim, d_map_delay);
     r.has_freq = ref.have_freq;
     r.freq = ref.freq;
+    if (r.start >= d_quiet_from && r.end < d_quiet_to) {
+        if (d_tag_edges) // the eob tag of this event carries its dict
+            d_eob_values.push_back(r.to_dict());
+        ++d_unpublished;
+        return;
+    }
     const pmt::pmt_t d = d_compact ? r.to_blob() : r.to_dict();
     if (d_tag_edges) // the eob tag of this event carries its dict
         d_eob_values.push_back(d_compact ? r.to_dict() : d);

@@ -75,6 +75,10 @@ private:
     bool d_finished = false;
     bool d_ran = false;     // started before: a new start is a new stream
     bool d_compact = false; // events as event_record blobs (set_compact_messages)
+    // events wholly in [from, to) are counted, not posted (set_unpublished_window)
+    uint64_t d_quiet_from = 0;
+    uint64_t d_quiet_to = 0;
+    std::atomic<uint64_t> d_unpublished{ 0 };
     // bounded events in flight (set_max_pending)
     size_t d_max_pending = 4096;
     bool d_drop = false;
@@ -116,6 +120,8 @@ public:
     void set_max_pending(int max_pending, bool drop) override;
     void set_compact_messages(bool on) override;
     uint64_t events_lost() const override { return d_lost; }
+    void set_unpublished_window(uint64_t start, uint64_t stop) override;
+    uint64_t events_unpublished() const override { return d_unpublished; }
     void set_thresholds(double threshold_db, double hysteresis_db) override;
     double threshold_db() const override;
     double hysteresis_db() const override;

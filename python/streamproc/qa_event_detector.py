@@ -608,6 +608,44 @@ class qa_event_detector(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "decimation >= 1 and delay >= 0"):
             det.set_index_map(0, 0)
 
+    def test_006d_unpublished_window(self):
+        """set_unpublished_window(start, stop): the events lying wholly in [start, stop)
+        are counted (events_found, events_unpublished), not posted; the others are posted
+        as without it (the reference model's events); tiny and huge work calls alike."""
+        n = 80000
+        bursts = random_bursts(self.rng, n, 30, 40, 1500)
+        x = bursty(n, bursts, 18.0, True, seed=9)
+        ref = ref_of(x)
+        self.assertGreater(len(ref), 12)
+        # cut through events at both ends: the one starting before `lo` and the one
+        # ending at `hi` (not before it) are posted
+        lo, hi = ref[2]["start"] + 1, ref[-3]["end"]
+        inside = [r for r in ref if lo <= r["start"] and r["end"] < hi]
+        self.assertGreater(len(inside), 5)
+        # start >= stop: everything is posted (the default)
+        for lo_, hi_, max_noutput in ((lo, hi, None), (lo, hi, 7), (hi, lo, None), (10, 10, 7)):
+            posted = [r for r in ref if not (lo_ <= r["start"] and r["end"] < hi_)]
+            tb = gr.top_block()
+            src = blocks.vector_source_c(x.tolist())
+            det = streamproc.event_detector_c()
+            det.set_unpublished_window(lo_, hi_)
+            dbg = blocks.message_debug()
+            tb.connect(src, det)
+            tb.msg_connect(det, "events", dbg, "store")
+            if max_noutput:
+                det.set_max_noutput_items(max_noutput)
+                src.set_max_noutput_items(max_noutput)
+            tb.run()
+            got = [{pmt.symbol_to_string(k): pmt.to_python(v) for k, v in
+                    ((pmt.car(i), pmt.cdr(i)) for i in iter_items(dbg.get_message(j)))}
+                   for j in range(dbg.num_messages())]
+            what = (lo_, hi_, max_noutput)
+            self.assertEqual((det.events_found(), det.events_unpublished()), (len(ref), len(ref) - len(posted)),
+                             what)
+            self.assertEqual([(g["start"], g["end"], g["id"]) for g in got],
+                             [(r["start"], r["end"], r["id"]) for r in posted], what)
+        self.assertEqual(len(posted), len(ref))
+
     def test_007_bad_arguments(self):
         with self.assertRaisesRegex(ValueError, "window must be at least 1, got 0"):
             streamproc.event_detector_f(window=0)

@@ -190,6 +190,19 @@ public:
      * about 200 000 events/s into a file on the project machine).
      */
     virtual void set_compact_messages(bool on) = 0;
+
+    /*!
+     * Post only the events that do not lie wholly in [\p start, \p stop) (input samples,
+     * the positions the messages give): those are counted, in events_found() and
+     * events_unpublished(), but not posted. For a caller that needs only the events near
+     * the ends of a stream (a batch range that counts its events and proves its halo
+     * from its ends: no message, no file line per event between). start >= stop: every
+     * event is posted (the default). Any time; with tag_edges the eob tags still carry
+     * every event.
+     */
+    virtual void set_unpublished_window(uint64_t start, uint64_t stop) = 0;
+    //! Events not posted because they lay wholly in the unpublished window.
+    virtual uint64_t events_unpublished() const = 0;
 };
 
 using event_detector_f = event_detector<float>;

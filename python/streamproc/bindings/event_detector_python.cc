@@ -11,7 +11,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(event_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(d3e2015f4f5782a6bbe2091acc4656f1)                     */
+/* BINDTOOL_HEADER_FILE_HASH(d529732a4e28c317462813187527aacc)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -75,6 +75,14 @@ void bind_event_detector_template(py::module& m, const char* classname)
              &event_detector::set_compact_messages,
              py::arg("on"),
              D(event_detector, set_compact_messages))
+        .def("set_unpublished_window",
+             &event_detector::set_unpublished_window,
+             py::arg("start"),
+             py::arg("stop"),
+             D(event_detector, set_unpublished_window))
+        .def("events_unpublished",
+             &event_detector::events_unpublished,
+             D(event_detector, events_unpublished))
         .def("set_index_map",
              &event_detector::set_index_map,
              py::arg("decimation"),

@@ -90,6 +90,14 @@ static const char* __doc_gr_streamproc_event_detector_set_compact_messages =
     R"doc(Post events as compact blobs (one allocation) for an event_file_sink that is the only
 receiver; it writes the same lines. Other receivers see blobs: off by default.)doc";
 
+static const char* __doc_gr_streamproc_event_detector_set_unpublished_window =
+    R"doc(Post only the events that do not lie wholly in [start, stop) (input samples): those
+are counted (events_found, events_unpublished) but not posted. start >= stop: all are
+posted (the default).)doc";
+
+static const char* __doc_gr_streamproc_event_detector_events_unpublished =
+    R"doc(Events not posted because they lay wholly in the unpublished window.)doc";
+
 static const char* __doc_gr_streamproc_event_detector_set_thresholds =
     R"doc(New threshold_db and hysteresis_db from the next sample on (validated; any time).)doc";
 

@@ -27,9 +27,10 @@ from .ranges import Geometry, expand_inputs, line_span, settled, shift, shift_li
 
 
 def run_once(rec, options, spec, first, last, tmp, tries, progress, count_only):
-    """One read of a range: (the events file and its number of lines, or None and the
-    detector's count; burst index lines or None), positions as read. count_only: a range
-    that is the whole file needs no proof and no events file (the flowgraph of one run)."""
+    """One read of a range: (the events file or None, its lines, the events counted but
+    not in it, burst index lines or None), positions as read. count_only: the events
+    that lie wholly inside the range are counted, not written (only the ends prove the
+    halo); a range that is the whole file has no events file (the flowgraph of one run)."""
     out = os.path.join(tmp, "events%d.jsonl" % tries)
     ex = spec.get("extract")
     if ex:
@@ -42,14 +43,19 @@ def run_once(rec, options, spec, first, last, tmp, tries, progress, count_only):
             raise RunError("interrupted by %s" % rep["interrupted"])
         with open(os.path.join(bdir, "index.jsonl")) as f:
             bursts = [dict(json.loads(line), _dir=bdir) for line in f]
-        return out, rep["events"], bursts
+        return out, rep["events"], 0, bursts
     whole = count_only and spec["a"] == 0 and spec["b"] == spec["samples"]
     tb, src, chain, sink = build_flowgraph(rec, options, None if whole else out, "jsonl", True, offset=first,
                                            length=last - first)
+    det = chain.detector
+    if count_only and not whole:
+        det.set_unpublished_window(max(0, spec["a"] - first), spec["b"] - first)
     run = run_recording(tb, src, rec, progress, [sink])
     if run.failed or run.signal:
         raise RunError(run.failed or "interrupted by %s" % run.signal)
-    return (None if whole else out), (chain.detector.events_found() if whole else sink.lines_written()), None
+    if whole:
+        return None, 0, det.events_found(), None
+    return out, sink.lines_written(), det.events_unpublished(), None
 
 
 def run_range(spec, progress=None):
@@ -76,9 +82,9 @@ def run_range(spec, progress=None):
             def report(done, total, base=read):
                 if progress:
                     progress(base + done // rec.itemsize, None)
-            path, total, bursts = run_once(rec, options, spec, first, last, tmp, tries, report, count_only)
+            path, lines, inside, bursts = run_once(rec, options, spec, first, last, tmp, tries, report, count_only)
             read += last - first
-            evs = EventLines(path, total, first)
+            evs = EventLines(path, lines, inside, first)
             # the events before a (the proof), and the end of the last one the range owns
             before = evs.before(a)
             ok_pre = first == 0 or settled(before, first, a, geo, options.merge_gap)
@@ -104,13 +110,15 @@ def run_range(spec, progress=None):
 
 
 class EventLines:
-    """A read's events file (event_file_sink's JSON lines, sorted by start), its
-    positions made the file's (+ first); None: a read of the whole file without one,
-    `total` events. Parses only the lines it is asked for, from the head or the tail:
-    a range of millions of events is not held."""
+    """A read's events file (event_file_sink's JSON lines, sorted by start; `total`
+    of them), its positions made the file's (+ first), and `inside` events the range
+    owns that the detector counted without writing them (they lie wholly in the range:
+    set_unpublished_window); path None: a read of the whole file without a file. Parses
+    only the lines it is asked for, from the head or the tail: a range of millions of
+    events is not held."""
 
-    def __init__(self, path, total, first):
-        self.path, self.total, self.first = path, total, first
+    def __init__(self, path, total, inside, first):
+        self.path, self.total, self.inside, self.first = path, total, inside, first
 
     def _lines(self):
         if self.path is None:
@@ -158,9 +166,9 @@ class EventLines:
     def count(self, a, b):
         """How many events start in [a, b)."""
         if self.path is None:
-            return self.total  # the whole file
+            return self.inside  # the whole file
         after = sum(1 for s, _ in self._tail(b) if s >= b)
-        return max(0, self.total - len(self.before(a)) - after)
+        return self.inside + max(0, self.total - len(self.before(a)) - after)
 
 
 def reversed_lines(path, block=1 << 16):
