@@ -56,6 +56,18 @@ def write_bursts(path, n, seed, complex_=True):
     return spans
 
 
+def stop_processes(procs):
+    """Terminates the processes in this order and waits for them (bounded; then kill)."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(10)
+
+
 def events_of(path):
     with open(path) as f:
         return [json.loads(line) for line in f]
@@ -537,14 +549,7 @@ class qa_batch(gr_unittest.TestCase):
             self.assertTrue(workers[0].startswith("tcp://192.0.2.2:"), workers)  # the other host ran it
             self.assertEqual(events_of(out), self.whole(self.rec, DetectOptions()))
         finally:
-            for p in procs:
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(10)
+            stop_processes(procs)
             ip("netns", "del", a)
             ip("netns", "del", b)
 
@@ -629,14 +634,7 @@ class qa_batch(gr_unittest.TestCase):
         finally:
             if client is not None:
                 client.close()
-            for p in procs[::-1]:
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(10)
+            stop_processes(procs[::-1])
             log.close()
 
 

@@ -281,11 +281,15 @@ def random_bursts(rng, n, count, min_len, max_len):
     return out
 
 
-def run_block(x, max_noutput=None, connect_out=False, tags=(), **kw):
+def run_block(x, max_noutput=None, connect_out=False, tags=(), setup=None, **kw):
+    """x through an event_detector made with **kw (setup(det) called before the run):
+    (its events as dicts, the block, the pass-through sink or None)."""
     complex_in = np.iscomplexobj(x)
     tb = gr.top_block()
     src = (blocks.vector_source_c if complex_in else blocks.vector_source_f)(x.tolist(), False, 1, list(tags))
     det = (streamproc.event_detector_c if complex_in else streamproc.event_detector_f)(**kw)
+    if setup is not None:
+        setup(det)
     dbg = blocks.message_debug()
     tb.connect(src, det)
     sink = None
@@ -625,20 +629,7 @@ class qa_event_detector(gr_unittest.TestCase):
         # start >= stop: everything is posted (the default)
         for lo_, hi_, max_noutput in ((lo, hi, None), (lo, hi, 7), (hi, lo, None), (10, 10, 7)):
             posted = [r for r in ref if not (lo_ <= r["start"] and r["end"] < hi_)]
-            tb = gr.top_block()
-            src = blocks.vector_source_c(x.tolist())
-            det = streamproc.event_detector_c()
-            det.set_unpublished_window(lo_, hi_)
-            dbg = blocks.message_debug()
-            tb.connect(src, det)
-            tb.msg_connect(det, "events", dbg, "store")
-            if max_noutput:
-                det.set_max_noutput_items(max_noutput)
-                src.set_max_noutput_items(max_noutput)
-            tb.run()
-            got = [{pmt.symbol_to_string(k): pmt.to_python(v) for k, v in
-                    ((pmt.car(i), pmt.cdr(i)) for i in iter_items(dbg.get_message(j)))}
-                   for j in range(dbg.num_messages())]
+            got, det, _ = run_block(x, max_noutput, setup=lambda d: d.set_unpublished_window(lo_, hi_))
             what = (lo_, hi_, max_noutput)
             self.assertEqual((det.events_found(), det.events_unpublished()), (len(ref), len(ref) - len(posted)),
                              what)
