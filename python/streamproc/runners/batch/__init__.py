@@ -115,16 +115,13 @@ def detect(paths, options=None, kind=None, events=None, events_format=None, over
     options = options or DetectOptions()
     items = [paths] if isinstance(paths, str) else list(paths)
     efmt = (events_format or events_format_of(events)) if events else None
-    if not local_files:
-        files, failed = expand_inputs(items)
+    if not local_files:  # checked before a cluster starts
+        files, failed, found, fmt = batch_inputs(items, kind, events, efmt, overwrite)
         if not files and not failed:
             raise UsageError("no recordings given")
-        fmt = check_events(events, files, kind, overwrite, efmt)
     with BatchClient(jobs, scheduler, client) as bc:
-        found = None
         if local_files:
-            files, failed, found = located(bc.client, items, kind, efmt)
-            fmt = check_events(events, files, kind, overwrite, efmt)
+            files, failed, found, fmt = batch_inputs(items, kind, events, efmt, overwrite, bc.client)
         tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers(), found)
         failed += bad
         if not tasks and failed:  # nothing to run: a usage error, as for one file
@@ -140,15 +137,22 @@ def host_of(address):
     return get_address_host(address)
 
 
-def located(client, items, kind, events_format):
-    """locate(), with the checks a batch makes of its inputs."""
-    if events_format == "sigmf":
-        raise UsageError("a SigMF events file points at its recording, which is on a worker's disk here: "
-                         "give .jsonl or .csv with local files")
-    files, failed, found = locate(client, items, kind)
-    if not files and not failed:
-        raise UsageError("no recordings given")
-    return files, failed, found
+def batch_inputs(items, kind, events, events_format, overwrite, client=None):
+    """The recordings a batch reads: (paths, [(item, problem)], found, the events
+    file's format checked against them). client: they are on its workers' own disks
+    (locate(); found is its {path: (Recording, samples, hosts)}); else here (found
+    None)."""
+    if client is None:
+        files, failed = expand_inputs(items)
+        found = None
+    else:
+        if events_format == "sigmf":
+            raise UsageError("a SigMF events file points at its recording, which is on a worker's disk here: "
+                             "give .jsonl or .csv with local files")
+        files, failed, found = locate(client, items, kind)
+        if not files and not failed:
+            raise UsageError("no recordings given")
+    return files, failed, found, check_events(events, files, kind, overwrite, events_format)
 
 
 def locate(client, items, kind=None):
@@ -283,14 +287,11 @@ def extract(paths, out_dir, options=None, kind=None, fmt=None, pre="0", post="0"
         raise UsageError("%s exists (pass --overwrite to replace it)" % index)
     efmt = events_format_of(events) if events else None
     if not local_files:
-        files, failed = expand_inputs(items)
-        fmt_events = check_events(events, files, kind, overwrite, efmt)
+        files, failed, found, fmt_events = batch_inputs(items, kind, events, efmt, overwrite)
     t0 = time.perf_counter()
     with BatchClient(jobs, scheduler, client) as bc:
-        found = None
         if local_files:
-            files, failed, found = located(bc.client, items, kind, efmt)
-            fmt_events = check_events(events, files, kind, overwrite, efmt)
+            files, failed, found, fmt_events = batch_inputs(items, kind, events, efmt, overwrite, bc.client)
         tasks, bad = plan(files, options, kind, chunk, ranges, bc.workers(), found)
         failed += bad
         if not tasks and failed:

@@ -190,6 +190,12 @@ def shift_line(line, first, D, rate):
     return line
 
 
+def open_sized(path, kind=None):
+    """(the Recording at `path`, its number of samples); UsageError naming the problem."""
+    rec = open_recording(path, kind)
+    return rec, make_source(rec.path, rec.source_format).size()
+
+
 def plan(paths, options=None, kind=None, chunk=None, ranges=None, workers=1, found=None):
     """The tasks of a batch: ([task spec], [(path, problem)]). chunk: bytes per range
     (default: auto_chunk of all the files' bytes on `workers`); ranges: cut every file
@@ -205,8 +211,7 @@ def plan(paths, options=None, kind=None, chunk=None, ranges=None, workers=1, fou
             opened.append((index, path) + tuple(found[path]))
             continue
         try:
-            rec = open_recording(path, kind)
-            n = make_source(rec.path, rec.source_format).size()
+            rec, n = open_sized(path, kind)
         except UsageError as e:
             failed.append((path, str(e)))
             continue

@@ -8,6 +8,7 @@ the range with its halo, further back or on until the result is proven the one r
 and returns its own events (and bursts)."""
 
 import atexit
+import functools
 import json
 import os
 import shutil
@@ -19,11 +20,11 @@ import time
 
 from ...core.chain import build_flowgraph
 from ...core.errors import RunError, UsageError
-from ...core.formats import make_source, open_recording
+from ...core.formats import open_recording
 from ...core.options import DetectOptions
 from ..runctl import peak_rss_mb, run_recording, status_mb
 from ..single import extract_file
-from .ranges import Geometry, expand_inputs, line_span, settled, shift, shift_line
+from .ranges import Geometry, expand_inputs, line_span, open_sized, settled, shift, shift_line
 
 
 def run_once(rec, options, spec, first, last, tmp, tries, progress, count_only):
@@ -49,7 +50,7 @@ def run_once(rec, options, spec, first, last, tmp, tries, progress, count_only):
                                            length=last - first)
     det = chain.detector
     if count_only and not whole:
-        det.set_unpublished_window(max(0, spec["a"] - first), spec["b"] - first)
+        det.set_unpublished_window(spec["a"] - first, spec["b"] - first)
     run = run_recording(tb, src, rec, progress, [sink])
     if run.failed or run.signal:
         raise RunError(run.failed or "interrupted by %s" % run.signal)
@@ -84,11 +85,10 @@ def run_range(spec, progress=None):
                     progress(base + done // rec.itemsize, None)
             path, lines, inside, bursts = run_once(rec, options, spec, first, last, tmp, tries, report, count_only)
             read += last - first
-            evs = EventLines(path, lines, inside, first)
+            evs = EventLines(path, lines, inside, first, a, b)
             # the events before a (the proof), and the end of the last one the range owns
-            before = evs.before(a)
-            ok_pre = first == 0 or settled(before, first, a, geo, options.merge_gap)
-            ok_post = last == n or b + geo.slack < last and evs.last_owned_end(a, b) + geo.slack < last
+            ok_pre = first == 0 or settled(evs.before, first, a, geo, options.merge_gap)
+            ok_post = last == n or b + geo.slack < last and evs.last_owned_end() + geo.slack < last
             if ok_pre and ok_post:
                 break
             if bursts is not None:  # this read's burst files are not the answer
@@ -100,9 +100,9 @@ def run_range(spec, progress=None):
         res = {"samples": b - a, "read": read, "tries": tries, "pre": a - first, "post": last - b,
                "peak_rss_mb": peak_rss_mb()}
         if count_only:
-            res["count"] = evs.count(a, b)
+            res["count"] = evs.count()
         else:  # the lines one run writes for them (ids counted again by the merge)
-            res["lines"] = [shift_line(line, first, D, options.rate) for line in evs.owned(a, b)]
+            res["lines"] = [shift_line(line, first, D, options.rate) for line in evs.owned()]
     res["seconds"] = time.perf_counter() - t0
     if bursts is not None:
         res["bursts"] = own_bursts(bursts, first, D, options.rate, a, b)
@@ -112,13 +112,13 @@ def run_range(spec, progress=None):
 class EventLines:
     """A read's events file (event_file_sink's JSON lines, sorted by start; `total`
     of them), its positions made the file's (+ first), and `inside` events the range
-    owns that the detector counted without writing them (they lie wholly in the range:
-    set_unpublished_window); path None: a read of the whole file without a file. Parses
-    only the lines it is asked for, from the head or the tail: a range of millions of
-    events is not held."""
+    [a, b) owns that the detector counted without writing them (they lie wholly in the
+    range: set_unpublished_window); path None: a read of the whole file without a file.
+    Parses only its head (the events before a) and its tail (from the last event back to
+    the last one before b), each once: a range of millions of events is not held."""
 
-    def __init__(self, path, total, inside, first):
-        self.path, self.total, self.inside, self.first = path, total, inside, first
+    def __init__(self, path, total, inside, first, a, b):
+        self.path, self.total, self.inside, self.first, self.a, self.b = path, total, inside, first, a, b
 
     def _lines(self):
         if self.path is None:
@@ -126,49 +126,50 @@ class EventLines:
         with open(self.path) as f:
             yield from f
 
-    def before(self, a):
-        """(start, end, truncated) of the events that start before a."""
+    @functools.cached_property
+    def before(self):
+        """{start, end, truncated} of the events that start before a."""
         out = []
         for line in self._lines():
             s, e, cut = line_span(line)
-            if s + self.first >= a:
+            if s + self.first >= self.a:
                 break
             out.append({"start": s + self.first, "end": e + self.first, "truncated": cut})
         return out
 
-    def owned(self, a, b):
-        """The lines of the events that start in [a, b)."""
-        for line in self._lines():
-            s = line_span(line)[0] + self.first
-            if s >= b:
-                break
-            if s >= a:
-                yield line.rstrip("\n")
-
-    def _tail(self, b):
+    @functools.cached_property
+    def _tail(self):
         """The events from the last back to (and with) the last one that starts before b:
         [(start, end)] in the file's positions, newest first."""
         out = []
-        for line in reversed_lines(self.path):
-            s, e, _ = line_span(line)
-            out.append((s + self.first, e + self.first))
-            if s + self.first < b:
-                break
+        if self.path is not None:
+            for line in reversed_lines(self.path):
+                s, e, _ = line_span(line)
+                out.append((s + self.first, e + self.first))
+                if s + self.first < self.b:
+                    break
         return out
 
-    def last_owned_end(self, a, b):
-        """The end of the last event that starts in [a, b) (-1: none)."""
-        if self.path is None:
-            return -1
-        tail = self._tail(b)
-        return tail[-1][1] if tail and a <= tail[-1][0] < b else -1
+    def owned(self):
+        """The lines of the events that start in [a, b)."""
+        for line in self._lines():
+            s = line_span(line)[0] + self.first
+            if s >= self.b:
+                break
+            if s >= self.a:
+                yield line.rstrip("\n")
 
-    def count(self, a, b):
+    def last_owned_end(self):
+        """The end of the last event written that starts in [a, b) (-1: none)."""
+        tail = self._tail
+        return tail[-1][1] if tail and self.a <= tail[-1][0] < self.b else -1
+
+    def count(self):
         """How many events start in [a, b)."""
         if self.path is None:
             return self.inside  # the whole file
-        after = sum(1 for s, _ in self._tail(b) if s >= b)
-        return self.inside + max(0, self.total - len(self.before(a)) - after)
+        after = sum(1 for s, _ in self._tail if s >= self.b)
+        return self.inside + max(0, self.total - len(self.before) - after)
 
 
 def reversed_lines(path, block=1 << 16):
@@ -219,8 +220,7 @@ def probe(items, kind):
         problems += [[i, p, m] for p, m in bad]
         for path in paths:
             try:
-                rec = open_recording(path, kind)
-                n = make_source(rec.path, rec.source_format).size()
+                rec, n = open_sized(path, kind)
             except UsageError as e:
                 problems.append([i, path, str(e)])
                 continue
